@@ -1,0 +1,173 @@
+"""`Vpc`: the network EKS runs in.
+
+Creates a VPC, one public and one private subnet per AZ (carved by `_subnet_plan`), an internet
+gateway, NAT gateway(s) by strategy, route tables, and the default security group stripped of
+its rules. Subnets carry the tags the load-balancer controllers use for discovery. Nodes only
+ever go in the private subnets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from ipaddress import IPv4Network
+
+import pulumi
+import pulumi_aws as aws
+
+from .. import defaults
+from ..options import NatStrategy
+from ._subnet_plan import AzSubnets, plan_subnets
+
+
+@dataclass(frozen=True, kw_only=True)
+class VpcArgs:
+    cidr_block: IPv4Network = IPv4Network(defaults.VPC_CIDR)
+    """IPv4 block for the VPC (default 10.0.0.0/16); see `_subnet_plan` for the layout."""
+    availability_zones: Sequence[str]
+    """AZ names; one public and one private subnet each. At least two for EKS."""
+    cluster_name: str
+    """EKS cluster that uses the subnets: tagged `kubernetes.io/cluster/<name>=shared`."""
+    nat: NatStrategy = defaults.NAT_STRATEGY
+    """NAT gateway per AZ (default) or a single shared one."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+    """Tags added to every taggable resource."""
+
+
+def subnet_tags(cluster_name: str, *, public: bool) -> dict[str, str]:
+    """Discovery tags for the in-tree cloud provider and the AWS Load Balancer Controller.
+
+    kubernetes-sigs/aws-load-balancer-controller docs/deploy/subnet_discovery.md: `elb` marks
+    subnets for internet-facing load balancers, `internal-elb` for internal ones.
+    """
+    role = "kubernetes.io/role/elb" if public else "kubernetes.io/role/internal-elb"
+    return {role: "1", f"kubernetes.io/cluster/{cluster_name}": "shared"}
+
+
+class Vpc(pulumi.ComponentResource):
+    vpc_id: pulumi.Output[str]
+    """ID of the VPC."""
+    cidr_block: str
+    """The VPC's CIDR (plain: known before deploy)."""
+    public_subnet_ids: pulumi.Output[list[str]]
+    """Public subnet IDs, in AZ order."""
+    private_subnet_ids: pulumi.Output[list[str]]
+    """Private subnet IDs, in AZ order."""
+    private_subnet_ids_by_az: dict[str, pulumi.Output[str]]
+    """Private subnet ID per AZ name, for node groups pinned to some AZs."""
+    plan: tuple[AzSubnets, ...]
+    """The subnet CIDRs per AZ (plain)."""
+
+    def __init__(
+        self, name: str, args: VpcArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("eks-calico-ebpf:index:Vpc", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        tags = dict(args.tags)
+        self.plan = plan_subnets(args.cidr_block, args.availability_zones)
+        self.cidr_block = str(args.cidr_block)
+
+        vpc = aws.ec2.Vpc(
+            name,
+            cidr_block=str(args.cidr_block),
+            # EKS requires DNS hostnames and resolution (nodes register by private DNS name).
+            enable_dns_hostnames=True,
+            enable_dns_support=True,
+            tags={**tags, "Name": name},
+            opts=child,
+        )
+        # Take every rule off the default security group so nothing lands in it by accident
+        # (checkov CKV2_AWS_12).
+        aws.ec2.DefaultSecurityGroup(f"{name}-default", vpc_id=vpc.id, tags=tags, opts=child)
+        igw = aws.ec2.InternetGateway(name, vpc_id=vpc.id, tags={**tags, "Name": name}, opts=child)
+        public_rt = aws.ec2.RouteTable(
+            f"{name}-public",
+            vpc_id=vpc.id,
+            routes=[aws.ec2.RouteTableRouteArgs(cidr_block="0.0.0.0/0", gateway_id=igw.id)],
+            tags={**tags, "Name": f"{name}-public"},
+            opts=child,
+        )
+
+        public_ids: list[pulumi.Output[str]] = []
+        nat_ids: dict[str, pulumi.Output[str]] = {}
+        nat_azs = (
+            [s.availability_zone for s in self.plan]
+            if args.nat is NatStrategy.ONE_PER_AZ
+            else [self.plan[0].availability_zone]
+        )
+        for s in self.plan:
+            az = s.availability_zone
+            subnet = aws.ec2.Subnet(
+                f"{name}-public-{az}",
+                vpc_id=vpc.id,
+                cidr_block=str(s.public),
+                availability_zone=az,
+                # Nothing gets a public IP implicitly: NAT gateways use EIPs, NLBs their own.
+                map_public_ip_on_launch=False,
+                tags={
+                    **tags,
+                    **subnet_tags(args.cluster_name, public=True),
+                    "Name": f"{name}-public-{az}",
+                },
+                opts=child,
+            )
+            aws.ec2.RouteTableAssociation(
+                f"{name}-public-{az}", subnet_id=subnet.id, route_table_id=public_rt.id, opts=child
+            )
+            public_ids.append(subnet.id)
+            if az in nat_azs:
+                eip = aws.ec2.Eip(
+                    f"{name}-nat-{az}",
+                    domain="vpc",
+                    tags={**tags, "Name": f"{name}-nat-{az}"},
+                    opts=child,
+                )
+                nat = aws.ec2.NatGateway(
+                    f"{name}-{az}",
+                    allocation_id=eip.id,
+                    subnet_id=subnet.id,
+                    tags={**tags, "Name": f"{name}-{az}"},
+                    # The NAT gateway needs the IGW attached before it can route.
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=[igw]),
+                )
+                nat_ids[az] = nat.id
+
+        self.private_subnet_ids_by_az = {}
+        for s in self.plan:
+            az = s.availability_zone
+            nat_id = nat_ids.get(az, nat_ids[nat_azs[0]])
+            subnet = aws.ec2.Subnet(
+                f"{name}-private-{az}",
+                vpc_id=vpc.id,
+                cidr_block=str(s.private),
+                availability_zone=az,
+                map_public_ip_on_launch=False,
+                tags={
+                    **tags,
+                    **subnet_tags(args.cluster_name, public=False),
+                    "Name": f"{name}-private-{az}",
+                },
+                opts=child,
+            )
+            rt = aws.ec2.RouteTable(
+                f"{name}-private-{az}",
+                vpc_id=vpc.id,
+                routes=[aws.ec2.RouteTableRouteArgs(cidr_block="0.0.0.0/0", nat_gateway_id=nat_id)],
+                tags={**tags, "Name": f"{name}-private-{az}"},
+                opts=child,
+            )
+            aws.ec2.RouteTableAssociation(
+                f"{name}-private-{az}", subnet_id=subnet.id, route_table_id=rt.id, opts=child
+            )
+            self.private_subnet_ids_by_az[az] = subnet.id
+
+        self.vpc_id = vpc.id
+        self.public_subnet_ids = pulumi.Output.all(*public_ids)
+        self.private_subnet_ids = pulumi.Output.all(*self.private_subnet_ids_by_az.values())
+        self.register_outputs(
+            {
+                "vpc_id": self.vpc_id,
+                "public_subnet_ids": self.public_subnet_ids,
+                "private_subnet_ids": self.private_subnet_ids,
+            }
+        )
