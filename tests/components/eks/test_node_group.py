@@ -1,0 +1,118 @@
+"""BottlerocketNodeGroup: launch template, role, managed node group inputs."""
+
+import base64
+import json
+
+from components.mock_engine import run_program
+from components.plan import stack_config
+from tests.conftest import planned
+
+MNG = "eks:index:ManagedNodeGroup"
+LT = "aws:ec2/launchTemplate:LaunchTemplate"
+
+
+def test_bench_node_group_is_two_c5n_metal_in_one_az_placement_group():
+    result = planned("bench")
+    (mng,) = result.by_type(MNG)
+    assert mng.name == "nodes-bench"
+    i = mng.inputs
+    assert i["instanceTypes"] == ["c5n.metal"]
+    assert i["amiType"] == "BOTTLEROCKET_x86_64"
+    assert i["version"] == "1.35"
+    assert i["scalingConfig"] == {"minSize": 2.0, "desiredSize": 2.0, "maxSize": 2.0}
+    assert i["nodeGroupName"] == "eks-calico-ebpf-bench-bench"
+    assert i["labels"] == {"eks-calico-ebpf/role": "bench"}
+    private_2a = result.one("aws:ec2/subnet:Subnet", "vpc-private-us-west-2a")
+    assert i["subnetIds"] == [result_id(result, private_2a)]
+    pg = result.one("aws:ec2/placementGroup:PlacementGroup", "nodes-bench-pg").inputs
+    assert pg["strategy"] == "cluster"
+    lt = result.one(LT, "nodes-bench-lt").inputs
+    assert lt["placement"]["groupName"].startswith("nodes-bench-pg")
+
+
+def result_id(result, registration):
+    """The mocked physical ID of a subnet (IDs are deterministic per type and name)."""
+    from pulumi.runtime.mocks import MockResourceArgs
+
+    from components.mock_engine import AwsLikeMocks
+
+    rid, _ = AwsLikeMocks("us-west-2").new_resource(
+        MockResourceArgs(typ=registration.type, name=registration.name, inputs=registration.inputs)
+    )
+    return rid
+
+
+def test_nodes_only_in_private_subnets():
+    result = planned("dev")
+    private = {
+        result_id(result, r) for r in result.by_type("aws:ec2/subnet:Subnet") if "private" in r.name
+    }
+    for mng in result.by_type(MNG):
+        assert set(mng.inputs["subnetIds"]) <= private
+        assert mng.inputs["subnetIds"]
+
+
+def test_launch_template_imdsv2_hop_1_encrypted_volumes_and_cluster_sg():
+    lt = planned("dev").one(LT, "nodes-dev-lt").inputs
+    assert lt["metadataOptions"] == {
+        "httpEndpoint": "enabled",
+        "httpTokens": "required",
+        "httpPutResponseHopLimit": 1.0,
+    }
+    assert [(b["deviceName"], b["ebs"]["encrypted"]) for b in lt["blockDeviceMappings"]] == [
+        ("/dev/xvda", "true"),
+        ("/dev/xvdb", "true"),
+    ]
+    assert lt["blockDeviceMappings"][1]["ebs"]["volumeSize"] == 50.0
+    # No image: EKS keeps managing the Bottlerocket AMI and merges the TOML user data.
+    assert "imageId" not in lt
+    # No security groups and no network interfaces: EKS attaches the cluster security group,
+    # whose self-referencing all-traffic rule carries VXLAN UDP 4789 between nodes
+    # (Calico eBPF NodePort forwarding) and Typha TCP 5473.
+    assert "vpcSecurityGroupIds" not in lt
+    assert "networkInterfaces" not in lt
+    assert "keyName" not in lt
+    toml = base64.b64decode(lt["userData"]).decode()
+    assert "[settings.host-containers.admin]\nenabled = false" in toml
+
+
+def test_node_role_trust_and_exact_policies():
+    result = planned("dev")
+    role = result.one("aws:iam/role:Role", "nodes-dev-node").inputs
+    assert json.loads(role["assumeRolePolicy"])["Statement"] == [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "ec2.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ]
+    attached = sorted(
+        r.inputs["policyArn"]
+        for r in result.by_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+        if r.name.startswith("nodes-dev-node")
+    )
+    assert attached == [
+        "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
+        "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
+        "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+    ]
+
+
+def test_node_group_waits_for_cluster_and_vpc_cni():
+    result = planned("dev")
+    mng = result.one(MNG, "nodes-dev")
+    assert result.one("eks:index:Cluster", "eks").urn in mng.dependencies
+    assert result.one("aws:eks/addon:Addon", "eks-vpc-cni").urn in mng.dependencies
+    assert mng.inputs["cluster"] == result.one("eks:index:Cluster", "eks").urn
+
+
+def test_library_default_node_group_is_c5n_metal():
+    # nodeGroups unset -> the library default group
+    config = stack_config("dev")
+    del config["eks-calico-ebpf:nodeGroups"]
+    result = run_program("dev", config)
+    (mng,) = result.by_type(MNG)
+    assert mng.name == "nodes-metal"
+    assert mng.inputs["instanceTypes"] == ["c5n.metal"]
+    assert mng.inputs["amiType"] == "BOTTLEROCKET_x86_64"
+    assert len(mng.inputs["subnetIds"]) == 2
