@@ -1,0 +1,97 @@
+"""eks-calico-ebpf: VPC → EKS → Bottlerocket node groups → Calico eBPF → NLB with client IPs.
+
+The only module that reads `pulumi.Config`: it turns the stack's config into validated,
+typed settings (a bad value stops here, before any resource exists) and composes components.
+"""
+
+from __future__ import annotations
+
+import pulumi
+
+from components.config import StackSettings, parse_settings
+from components.eks.cluster import EksCluster, EksClusterArgs
+from components.eks.node_group import BottlerocketNodeGroup, BottlerocketNodeGroupArgs
+from components.errors import NAMESPACE, ConfigError
+from components.network.vpc import Vpc, VpcArgs
+
+
+def read_settings() -> StackSettings:
+    prefix = f"{NAMESPACE}:"
+    present = {
+        key.removeprefix(prefix)
+        for key in {
+            **pulumi.runtime.config.CONFIG.get(),
+            **pulumi.runtime.config.get_config_env(),
+        }
+        if key.startswith(prefix)
+    }
+    config = pulumi.Config()
+    raw = {key: config.get(key) for key in sorted(present)}
+    try:
+        return parse_settings(
+            raw, region=pulumi.Config("aws").get("region"), stack=pulumi.get_stack()
+        )
+    except ConfigError as exc:
+        # RunError: Pulumi prints the message alone, without a traceback, and exits non-zero.
+        raise pulumi.RunError(str(exc)) from None
+
+
+settings = read_settings()
+tags = {"project": NAMESPACE, "stack": pulumi.get_stack(), "cluster": settings.cluster_name}
+
+vpc = Vpc(
+    "vpc",
+    VpcArgs(
+        cidr_block=settings.vpc_cidr,
+        availability_zones=settings.availability_zones,
+        cluster_name=settings.cluster_name,
+        nat=settings.nat,
+        tags=tags,
+    ),
+)
+
+eks = EksCluster(
+    "eks",
+    EksClusterArgs(
+        cluster_name=settings.cluster_name,
+        region=settings.region,
+        kubernetes_version=settings.kubernetes_version,
+        vpc_id=vpc.vpc_id,
+        public_subnet_ids=vpc.public_subnet_ids,
+        private_subnet_ids=vpc.private_subnet_ids,
+        service_cidr=settings.service_cidr,
+        public_access_cidrs=settings.public_access_cidrs,
+        admin_principal_arns=settings.admin_principal_arns,
+        kube_proxy=settings.kube_proxy,
+        log_retention_days=settings.log_retention_days,
+        tags=tags,
+    ),
+)
+
+node_groups = [
+    BottlerocketNodeGroup(
+        f"nodes-{group}",
+        BottlerocketNodeGroupArgs(
+            cluster=eks.cluster,
+            cluster_name=settings.cluster_name,
+            group_name=group,
+            kubernetes_version=settings.kubernetes_version,
+            spec=spec,
+            subnet_ids=[
+                vpc.private_subnet_ids_by_az[az]
+                for az in (spec.availability_zones or settings.availability_zones)
+            ],
+            partition=eks.partition,
+            wait_for=[eks.vpc_cni_addon],
+            tags=tags,
+        ),
+    )
+    for group, spec in settings.node_groups.items()
+]
+
+pulumi.export("vpcId", vpc.vpc_id)
+pulumi.export("clusterName", settings.cluster_name)
+pulumi.export("clusterEndpoint", eks.endpoint)
+pulumi.export("kubeconfig", eks.kubeconfig_json)
+pulumi.export("oidcProviderArn", eks.oidc_provider_arn)
+pulumi.export("nodeGroupNames", [g.node_group_name for g in node_groups])

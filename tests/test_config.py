@@ -1,0 +1,220 @@
+"""Bad input: one clear line naming key, value and what is accepted; nothing is created."""
+
+import json
+import subprocess
+import sys
+
+import pulumi
+import pytest
+
+from components.config import parse_settings
+from components.errors import ConfigError
+from components.mock_engine import run_program
+from components.plan import stack_config
+from tests.conftest import ROOT
+
+AZS = '["us-west-2a", "us-west-2b"]'
+GROUP = {"instanceTypes": ["c5n.metal"]}
+
+
+def settings(**raw):
+    raw.setdefault("availabilityZones", AZS)
+    return parse_settings(raw, region="us-west-2", stack="t")
+
+
+def groups(**spec):
+    return json.dumps({"g": {**GROUP, **spec}})
+
+
+# (raw config, key in the message, fragment of the message)
+BAD = [
+    # CIDRs
+    ({"vpcCidr": "10.0.0.0/33"}, "vpcCidr", "is not a valid network"),
+    ({"vpcCidr": "10.0.0.1/16"}, "vpcCidr", "has host bits set"),
+    ({"vpcCidr": "banana"}, "vpcCidr", "is not a CIDR"),
+    ({"vpcCidr": "10.0.0.0/24"}, "vpcCidr", "is too small for 2 AZs"),
+    ({"vpcCidr": "10.0.0.0/8"}, "vpcCidr", "larger than AWS allows"),
+    ({"vpcCidr": "8.8.0.0/16"}, "vpcCidr", "is not a private address range"),
+    ({"serviceCidr": "10.0.0.0/16"}, "serviceCidr", "overlaps vpcCidr"),
+    # AZs
+    ({"availabilityZones": '["us-west-2a"]'}, "availabilityZones", "fewer than 2 AZs"),
+    (
+        {"availabilityZones": '["us-west-2a", "us-west-2a"]'},
+        "availabilityZones",
+        "lists an AZ twice",
+    ),
+    (
+        {"availabilityZones": '["us-east-1a", "us-east-1b"]'},
+        "availabilityZones",
+        "is not an AZ of aws:region us-west-2",
+    ),
+    ({"availabilityZones": "us-west-2a,us-west-2b"}, "availabilityZones", "is not valid JSON"),
+    ({"availabilityZones": None}, "availabilityZones", "is required"),
+    # Kubernetes version
+    ({"kubernetesVersion": "1.35.1"}, "kubernetesVersion", "is not a MAJOR.MINOR version"),
+    ({"kubernetesVersion": "v1.35"}, "kubernetesVersion", "is not a MAJOR.MINOR version"),
+    ({"kubernetesVersion": "1.29"}, "kubernetesVersion", "is not a supported version"),
+    # API access CIDRs
+    ({"publicAccessCidrs": '["203.0.113.0/33"]'}, "publicAccessCidrs[0]", "is not a valid network"),
+    ({"publicAccessCidrs": '["203.0.113.5/24"]'}, "publicAccessCidrs[0]", "has host bits set"),
+    (
+        {"publicAccessCidrs": '["203.0.113.0/24", "203.0.113.0/24"]'},
+        "publicAccessCidrs",
+        "more than once",
+    ),
+    (
+        {"publicAccessCidrs": '["0.0.0.0/0", "203.0.113.0/24"]'},
+        "publicAccessCidrs",
+        "mixes 0.0.0.0/0",
+    ),
+    ({"publicAccessCidrs": '"203.0.113.0/24"'}, "publicAccessCidrs", "must be a list"),
+    # admins
+    (
+        {"adminPrincipalArns": '["arn:aws:sts::111122223333:assumed-role/Admin/me"]'},
+        "adminPrincipalArns",
+        "is not an IAM role or user ARN",
+    ),
+    # node groups: sizes
+    (
+        {"nodeGroups": groups(minSize=3, maxSize=2, desiredSize=2)},
+        "nodeGroups.g.minSize",
+        "is larger than maxSize (2)",
+    ),
+    (
+        {"nodeGroups": groups(minSize=1, maxSize=2, desiredSize=5)},
+        "nodeGroups.g.desiredSize",
+        "is outside minSize..maxSize (1..2)",
+    ),
+    ({"nodeGroups": groups(minSize=-1)}, "nodeGroups.g.minSize", "0 to 450"),
+    ({"nodeGroups": groups(maxSize="two")}, "nodeGroups.g.maxSize", "is not a whole number"),
+    ({"nodeGroups": groups(maxSize=True)}, "nodeGroups.g.maxSize", "is not a whole number"),
+    # node groups: empty or misspelled
+    ({"nodeGroups": "{}"}, "nodeGroups", "defines no node group"),
+    ({"nodeGroups": '{"g": {}}'}, "nodeGroups.g", "has no settings"),
+    ({"nodeGroups": '{"g": null}'}, "nodeGroups.g", "has no settings"),
+    ({"nodeGroups": '{"g": {"minSize": 1}}'}, "nodeGroups.g.instanceTypes", "is required"),
+    ({"nodeGroups": groups(instanceTypes=[])}, "nodeGroups.g.instanceTypes", "is empty"),
+    ({"nodeGroups": groups(minSzie=1)}, "nodeGroups.g.minSzie", "is not a node group setting"),
+    (
+        {"nodeGroups": groups(instanceTypes=["c5n metal"])},
+        "nodeGroups.g.instanceTypes",
+        "is not an EC2 instance type",
+    ),
+    (
+        {"nodeGroups": '{"Bad_Name": {"instanceTypes": ["c5n.metal"]}}'},
+        "nodeGroups.Bad_Name",
+        "not a valid node group name",
+    ),
+    # node groups: architecture, AZs, placement, labels, taints, Bottlerocket
+    (
+        {"nodeGroups": groups(instanceTypes=["c5n.metal", "c7gn.metal"])},
+        "nodeGroups.g.instanceTypes",
+        "mix architectures",
+    ),
+    (
+        {"nodeGroups": groups(availabilityZones=["us-west-2c"])},
+        "nodeGroups.g.availabilityZones",
+        "is not one of the cluster's availabilityZones",
+    ),
+    (
+        {"nodeGroups": groups(placementGroup=True)},
+        "nodeGroups.g.availabilityZones",
+        "exactly one AZ",
+    ),
+    (
+        {"nodeGroups": groups(labels={"bad key!": "x"})},
+        "nodeGroups.g.labels.bad key!",
+        "is not a valid label key",
+    ),
+    (
+        {"nodeGroups": groups(labels={"k": "x" * 64})},
+        "nodeGroups.g.labels.k",
+        "is not a valid label value",
+    ),
+    (
+        {"nodeGroups": groups(taints=[{"key": "k", "effect": "NO_SCHEDULE"}])},
+        "nodeGroups.g.taints[0].effect",
+        "NoSchedule, NoExecute, PreferNoSchedule",
+    ),
+    ({"nodeGroups": groups(diskSizeGiB=5)}, "nodeGroups.g.diskSizeGiB", "20 to 16384"),
+    (
+        {
+            "nodeGroups": groups(
+                bottlerocketSettings={"settings": {"host-containers": {"admin": {"enabled": True}}}}
+            )
+        },
+        "nodeGroups.g.bottlerocketSettings",
+        "admin.enabled must stay false",
+    ),
+    # enums and the rest
+    ({"natGateways": "perAz"}, "natGateways", "accepted: onePerAz, single"),
+    ({"logRetentionDays": "45"}, "logRetentionDays", "is not a CloudWatch Logs retention period"),
+    ({"clusterName": "-bad"}, "clusterName", "is not a valid EKS cluster name"),
+    ({"kubeProxi": "absent"}, "kubeProxi", "is not a config key of this project"),
+]
+
+
+@pytest.mark.parametrize(
+    ("raw", "key", "fragment"), BAD, ids=[f"{b[1]}-{i}" for i, b in enumerate(BAD)]
+)
+def test_bad_input_is_one_clear_line(raw, key, fragment):
+    with pytest.raises(ConfigError) as info:
+        settings(**raw)
+    message = str(info.value)
+    assert message.startswith(f"eks-calico-ebpf:{key}: ")
+    assert fragment in message
+    assert "(got " in message
+    assert "; accepted: " in message
+    assert "\n" not in message
+
+
+def test_missing_region():
+    with pytest.raises(ConfigError, match=r"^aws:region: is required"):
+        parse_settings({"availabilityZones": AZS}, region=None, stack="t")
+
+
+def test_defaults():
+    s = settings()
+    assert (str(s.vpc_cidr), s.kubernetes_version, s.nat.value, s.cluster_name) == (
+        "10.0.0.0/16",
+        "1.35",
+        "onePerAz",
+        "eks-calico-ebpf-t",
+    )
+    assert list(s.node_groups) == ["metal"]
+    assert s.node_groups["metal"].instance_types == ("c5n.metal",)
+    assert s.public_access_cidrs == ()
+
+
+def test_program_stops_before_any_resource(monkeypatch):
+    from components import mock_engine
+
+    registered = []
+    original = mock_engine.RecordingMonitor.RegisterResource
+
+    def spy(self, request):
+        if request.type != "pulumi:pulumi:Stack":  # the engine's own root, not ours
+            registered.append(request.type)
+        return original(self, request)
+
+    monkeypatch.setattr(mock_engine.RecordingMonitor, "RegisterResource", spy)
+    config = stack_config("dev", ["vpcCidr=10.0.0.0/33"])
+    with pytest.raises(pulumi.RunError, match=r"^eks-calico-ebpf:vpcCidr: is not a valid network"):
+        run_program("dev", config)
+    assert registered == []
+
+
+def test_plan_cli_prints_one_line_and_exits_non_zero():
+    proc = subprocess.run(
+        [sys.executable, "-m", "components.plan", "--stack", "dev", "-c", "kubernetesVersion=1.99"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines() == [
+        'error: eks-calico-ebpf:kubernetesVersion: is not a supported version (got "1.99"); accepted: 1.33, 1.34, 1.35'
+    ]
+    assert proc.stdout == ""
