@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import pulumi
 
+from components.calico._manifests import VPC_CNI_CONFIGURATION
+from components.calico.calico_ebpf import CalicoEbpf, CalicoEbpfArgs
 from components.config import StackSettings, parse_settings
 from components.eks.cluster import EksCluster, EksClusterArgs
+from components.eks.coredns import CoreDns, CoreDnsArgs
 from components.eks.node_group import BottlerocketNodeGroup, BottlerocketNodeGroupArgs
 from components.errors import NAMESPACE, ConfigError
 from components.network.vpc import Vpc, VpcArgs
+from components.options import KubeProxyMode
 
 
 def read_settings() -> StackSettings:
@@ -63,6 +67,7 @@ eks = EksCluster(
         public_access_cidrs=settings.public_access_cidrs,
         admin_principal_arns=settings.admin_principal_arns,
         kube_proxy=settings.kube_proxy,
+        vpc_cni_configuration=VPC_CNI_CONFIGURATION,
         log_retention_days=settings.log_retention_days,
         tags=tags,
     ),
@@ -89,9 +94,34 @@ node_groups = [
     for group, spec in settings.node_groups.items()
 ]
 
+calico = CalicoEbpf(
+    "calico",
+    CalicoEbpfArgs(
+        provider=eks.k8s_provider,
+        endpoint_host=eks.endpoint_host,
+        calico_version=settings.calico_version,
+        dataplane=settings.dataplane,
+        kube_proxy=settings.kube_proxy,
+        wait_for=node_groups,
+    ),
+)
+
+if settings.kube_proxy is KubeProxyMode.ABSENT:
+    # EKS installed no CoreDNS on this cluster; it can only run once nodes and Calico do.
+    CoreDns(
+        "coredns",
+        CoreDnsArgs(
+            cluster_name=settings.cluster_name,
+            wait_for=[*node_groups, calico.installation],
+            tags=tags,
+        ),
+    )
+
 pulumi.export("vpcId", vpc.vpc_id)
 pulumi.export("clusterName", settings.cluster_name)
 pulumi.export("clusterEndpoint", eks.endpoint)
 pulumi.export("kubeconfig", eks.kubeconfig_json)
 pulumi.export("oidcProviderArn", eks.oidc_provider_arn)
 pulumi.export("nodeGroupNames", [g.node_group_name for g in node_groups])
+pulumi.export("calicoDataplane", settings.dataplane.value)
+pulumi.export("kubeProxy", settings.kube_proxy.value)

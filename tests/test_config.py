@@ -151,6 +151,20 @@ BAD = [
     ({"logRetentionDays": "45"}, "logRetentionDays", "is not a CloudWatch Logs retention period"),
     ({"clusterName": "-bad"}, "clusterName", "is not a valid EKS cluster name"),
     ({"kubeProxi": "absent"}, "kubeProxi", "is not a config key of this project"),
+    # Calico
+    ({"dataplane": "ebpf"}, "dataplane", "accepted: bpf, iptables"),
+    ({"dataplane": "BPF"}, "dataplane", "accepted: bpf, iptables"),
+    ({"calicoVersion": "3.31.7"}, "calicoVersion", "is not a Calico release tag"),
+    ({"calicoVersion": "v3.31"}, "calicoVersion", "is not a Calico release tag"),
+    ({"calicoVersion": "v3.31.2"}, "calicoVersion", "is too old"),
+    ({"calicoVersion": "v3.29.7"}, "calicoVersion", "accepted: v3.31.3 or later"),
+    ({"kubeProxy": "off"}, "kubeProxy", "accepted: disabled, absent, enabled"),
+    ({"dataplane": "iptables"}, "kubeProxy", "cannot be combined with dataplane iptables"),
+    (
+        {"dataplane": "iptables", "kubeProxy": "absent"},
+        "kubeProxy",
+        "cannot be combined with dataplane iptables",
+    ),
 ]
 
 

@@ -1,0 +1,205 @@
+"""Pure renderers for everything Calico needs: chart values, custom-resource specs, core objects.
+
+Sources (tigera/docs, "install.mdx" = calico/operations/ebpf/install.mdx, "eks.mdx" =
+calico/getting-started/kubernetes/managed-public-cloud/eks.mdx) and the CRD schemas in
+../shared/schemas/calico/ that the tests validate every rendered spec against.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from ..options import Dataplane, KubeProxyMode
+
+NAMESPACE = "tigera-operator"
+CHART_REPO = "https://docs.tigera.io/calico/charts"
+OPERATOR_CHART = "tigera-operator"
+# From v3.32 the operator chart no longer bundles CRDs (charts/tigera-operator/README.md); this
+# chart carries them. Its alternative, projectcalico.org.v3, is a tech preview and never both.
+CRD_CHART = "crd.projectcalico.org.v1"
+
+# The Amazon-provided DNS resolver: install.mdx, "For clusters in AWS, such as kOps and EKS, you
+# must also patch the tigera-operator deployment with DNS config so the operator can resolve
+# the apiserver DNS."
+AWS_DNS_RESOLVER = "169.254.169.253"
+
+# kube-proxy's own health port; the in-tree NLB controller probes it for eTP Cluster
+# (kubernetes/cloud-provider-aws PR #622), so Felix must answer there once kube-proxy is gone.
+KUBE_PROXY_HEALTHZ_PORT = 10256
+# Calico v3.31 has no "0 disables" for bpfKubeProxyHealthzPort; its docs suggest an unused port
+# when kube-proxy keeps 10256 (enabling-ebpf.mdx, "Avoiding conflicts with kube-proxy").
+SPARE_HEALTHZ_PORT_V3_31 = 10258
+
+# The documented EKS way to stop kube-proxy: a node selector that matches no node
+# (install.mdx and enabling-ebpf.mdx, EKS tab). Reversible by removing it.
+KUBE_PROXY_PARK_SELECTOR = {"non-calico": "true"}
+
+# What Calico needs of the VPC CNI add-on (eks.mdx): its own network-policy agent off ("it
+# conflicts with Calico") and pod IPs annotated so Calico learns them quickly.
+VPC_CNI_CONFIGURATION: dict[str, Any] = {
+    "enableNetworkPolicy": "false",
+    "env": {"ANNOTATE_POD_IP": "true"},
+}
+
+
+def parse_version(version: str) -> tuple[int, int, int]:
+    m = re.fullmatch(r"v(\d+)\.(\d+)\.(\d+)", version)
+    if not m:
+        raise ValueError(f"not a Calico release tag: {version!r}")
+    major, minor, patch = (int(g) for g in m.groups())
+    return major, minor, patch
+
+
+def needs_crd_chart(version: str) -> bool:
+    return parse_version(version)[:2] >= (3, 32)
+
+
+def operator_chart_values() -> dict[str, Any]:
+    """tigera-operator chart values (keys: charts/tigera-operator/values.yaml, v3.31.7/v3.32.1).
+
+    The chart renders no custom resources: the component owns Installation and APIServer so it
+    can wait on the Installation's own status and order kube-proxy against it.
+    """
+    return {
+        "installation": {"enabled": False},
+        "apiServer": {"enabled": False},
+        # Flow aggregation and its UI are optional and not part of the dataplane.
+        "goldmane": {"enabled": False},
+        "whisker": {"enabled": False},
+        # The component patches FelixConfiguration itself (own fields only).
+        "defaultFelixConfiguration": {"enabled": False},
+        "dnsConfig": {"nameservers": [AWS_DNS_RESOLVER]},
+    }
+
+
+def installation_spec(dataplane: Dataplane) -> dict[str, Any]:
+    """Installation `default`: Calico for policy and the eBPF dataplane on the VPC CNI."""
+    return {
+        "variant": "Calico",
+        "kubernetesProvider": "EKS",
+        # VPC CNI stays the CNI and IPAM: no ipPools, ipam type defaults to AmazonVPC.
+        "cni": {"type": "AmazonVPC"},
+        "calicoNetwork": {
+            "bgp": "Disabled",
+            "linuxDataplane": dataplane.installation_value,
+            # No hostPorts: "supported only for Calico CNI". No bpfNetworkBootstrap: on EKS the
+            # API endpoint is a host name, given through the kubernetes-services-endpoint
+            # ConfigMap, and "it is invalid to use both".
+        },
+        # Bottlerocket's /usr/libexec is read-only (bottlerocket#1354); install.mdx's
+        # Bottlerocket note moves FlexVolume here.
+        "flexVolumePath": "/var/lib/kubelet/plugins",
+        # Calico's CSI driver is not needed (chart default since v3.31).
+        "kubeletVolumePluginPath": "None",
+    }
+
+
+def felix_spec(kube_proxy: KubeProxyMode, calico_version: str) -> dict[str, Any]:
+    """The FelixConfiguration fields the project owns (the operator owns bpfEnabled and the
+    route tables; the component never sets those)."""
+    if kube_proxy.runs:
+        spare = 0 if parse_version(calico_version)[:2] >= (3, 32) else SPARE_HEALTHZ_PORT_V3_31
+        healthz, cleanup = spare, False
+    else:
+        healthz, cleanup = KUBE_PROXY_HEALTHZ_PORT, True
+    return {
+        # DSR "is not compatible with external traffic through a load balancer": the NLB
+        # expects replies from the node it sent to (troubleshoot-ebpf.mdx).
+        "bpfExternalServiceMode": "Tunnel",
+        # Felix answers the load balancers' kube-proxy health checks. Set explicitly: newer
+        # operators default it to 0 in BPF mode unless kubeProxyManagement is Enabled.
+        "bpfKubeProxyHealthzPort": healthz,
+        # "Should only be enabled if kube-proxy is not running" (CRD description); with both
+        # running they fight over iptables (projectcalico/calico#10538).
+        "bpfKubeProxyIptablesCleanupEnabled": cleanup,
+        # Bottlerocket sets net.core.bpf_jit_harden=2, which makes policy programs load 10-20x
+        # slower and can break large ones; Auto lowers it to 1 (projectcalico/calico#11015).
+        "bpfJITHardening": "Auto",
+    }
+
+
+ENDPOINT_CONFIGMAP = {"name": "kubernetes-services-endpoint", "namespace": NAMESPACE}
+
+
+def endpoint_configmap_data(host: str) -> dict[str, str]:
+    """Tells the operator (and through it calico-node) the real API endpoint, so nothing in
+    Calico needs kube-proxy to reach the API server (install.mdx). Host without scheme; port
+    443 as a string (the chart's own default, 6443, is wrong for EKS)."""
+    if "://" in host or ":" in host or not host:
+        raise ValueError(f"API host must be a bare host name, got {host!r}")
+    return {"KUBERNETES_SERVICE_HOST": host, "KUBERNETES_SERVICE_PORT": "443"}
+
+
+def endpoint_configmap(host: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": dict(ENDPOINT_CONFIGMAP),
+        "data": endpoint_configmap_data(host),
+    }
+
+
+def operator_namespace() -> dict[str, Any]:
+    # The operator runs host-networked with privileged init containers under it
+    # (projectcalico/calico manifests/tigera-operator.yaml labels its namespace the same way).
+    return {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {
+            "name": NAMESPACE,
+            "labels": {"name": NAMESPACE, "pod-security.kubernetes.io/enforce": "privileged"},
+        },
+    }
+
+
+def kube_proxy_patch(kube_proxy: KubeProxyMode) -> dict[str, Any] | None:
+    """The kube-proxy DaemonSet patch, or None when there is no kube-proxy.
+
+    disabled: park kube-proxy on no node. enabled: the same patch resource owning no field, so
+    a switch back from disabled releases the selector in place (server-side apply) and the
+    Installation can be ordered after it; see CalicoEbpf.
+    """
+    if kube_proxy is KubeProxyMode.ABSENT:
+        return None
+    patch: dict[str, Any] = {
+        "apiVersion": "apps/v1",
+        "kind": "DaemonSet",
+        "metadata": {"name": "kube-proxy", "namespace": "kube-system"},
+    }
+    if kube_proxy is KubeProxyMode.DISABLED:
+        patch["spec"] = {"template": {"spec": {"nodeSelector": dict(KUBE_PROXY_PARK_SELECTOR)}}}
+    return patch
+
+
+def aws_node_pod_patch_rbac(prefix: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """ClusterRole + binding giving aws-node `patch` on pods, which ANNOTATE_POD_IP needs
+    (eks.mdx). Separate objects, so the add-on's own ClusterRole stays untouched."""
+    name = f"{prefix}-aws-node-annotate-pods"
+    role = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRole",
+        "metadata": {"name": name},
+        "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["patch"]}],
+    }
+    binding = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRoleBinding",
+        "metadata": {"name": name},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": name},
+        "subjects": [{"kind": "ServiceAccount", "name": "aws-node", "namespace": "kube-system"}],
+    }
+    return role, binding
+
+
+def installation_wait_for(dataplane: Dataplane) -> str:
+    """`pulumi.com/waitFor` (pulumi-kubernetes >= 4.18): Ready, and the operator's computed
+    spec showing the requested dataplane, so nothing downstream runs on a half-switched node."""
+    return json.dumps(
+        [
+            "condition=Ready",
+            "jsonpath={.status.computed.calicoNetwork.linuxDataplane}="
+            + dataplane.installation_value,
+        ]
+    )

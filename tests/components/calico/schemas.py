@@ -1,0 +1,61 @@
+"""Upstream Calico CRD schemas (../shared/schemas/calico/) as strict jsonschema validators."""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from components.calico._manifests import parse_version
+
+SHARED = Path(__file__).resolve().parents[3].parent / "shared" / "schemas" / "calico"
+
+FILES = {
+    "Installation": "operator.tigera.io_installations.yaml",
+    "APIServer": "operator.tigera.io_apiservers.yaml",
+    "FelixConfiguration": "crd.projectcalico.org_felixconfigurations.yaml",
+}
+
+
+def _schema_dir(calico_version: str) -> Path:
+    # Top level: v3.32.1; v3.31.7/: the 3.31 line.
+    return SHARED if parse_version(calico_version)[:2] >= (3, 32) else SHARED / "v3.31.7"
+
+
+def _strict(node: Any) -> Any:
+    """Go RE2 puts inline flags after the anchor (`^(?i)...`), which Python rejects: move them
+    first. Objects with declared properties get additionalProperties: false, as the API
+    server's pruning would silently drop an unknown (misspelled) field."""
+    if isinstance(node, dict):
+        out = {k: _strict(v) for k, v in node.items()}
+        pattern = out.get("pattern")
+        if isinstance(pattern, str):
+            out["pattern"] = re.sub(r"^\^\((\?[a-zA-Z]+)\)", r"(\1)^", pattern)
+        if (
+            "properties" in out
+            and "additionalProperties" not in out
+            and not out.get("x-kubernetes-preserve-unknown-fields")
+        ):
+            out["additionalProperties"] = False
+        return out
+    if isinstance(node, list):
+        return [_strict(v) for v in node]
+    return node
+
+
+@functools.cache
+def validator(kind: str, calico_version: str) -> jsonschema.Draft7Validator:
+    text = (_schema_dir(calico_version) / FILES[kind]).read_text()
+    crd = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    (version,) = crd["spec"]["versions"]
+    schema = _strict(version["schema"]["openAPIV3Schema"])
+    jsonschema.Draft7Validator.check_schema(schema)
+    return jsonschema.Draft7Validator(schema)
+
+
+def errors(obj: dict[str, Any], calico_version: str) -> list[str]:
+    return [e.message for e in validator(obj["kind"], calico_version).iter_errors(obj)]

@@ -1,0 +1,178 @@
+"""CalicoEbpf in the real program: what the plan shows, and the order it shows it in."""
+
+import json
+
+import pytest
+
+from components import defaults
+from components.options import KubeProxyMode
+from tests.components.calico.schemas import errors
+from tests.conftest import planned
+
+INSTALLATION = "kubernetes:operator.tigera.io/v1:Installation"
+FELIX = "kubernetes:crd.projectcalico.org/v1:FelixConfigurationPatch"
+KUBE_PROXY = "kubernetes:apps/v1:DaemonSetPatch"
+CHART = "kubernetes:helm.sh/v4:Chart"
+MNG = "eks:index:ManagedNodeGroup"
+
+IPTABLES = ("dataplane=iptables", "kubeProxy=enabled")
+ABSENT = ("kubeProxy=absent",)
+
+
+def test_dev_plan_shows_calico_pieces():
+    result = planned("dev")
+    cm = result.one("kubernetes:core/v1:ConfigMap", "calico-endpoint")
+    assert cm.inputs["metadata"] == {
+        "name": "kubernetes-services-endpoint",
+        "namespace": "tigera-operator",
+    }
+    host = cm.inputs["data"]["KUBERNETES_SERVICE_HOST"]
+    assert f"https://{host}" == result.outputs["clusterEndpoint"]
+    assert cm.inputs["data"]["KUBERNETES_SERVICE_PORT"] == "443"
+
+    operator = result.one(CHART, "calico-operator").inputs
+    assert (operator["chart"], operator["version"], operator["namespace"]) == (
+        "tigera-operator",
+        "v3.31.7",
+        "tigera-operator",
+    )
+    assert operator["repositoryOpts"] == {"repo": "https://docs.tigera.io/calico/charts"}
+    assert operator["values"]["dnsConfig"] == {"nameservers": ["169.254.169.253"]}
+    assert operator["values"]["installation"] == {"enabled": False}
+    assert [c.name for c in result.by_type(CHART)] == [
+        "calico-operator"
+    ]  # no CRD chart before v3.32
+
+    installation = result.one(INSTALLATION, "calico-installation").inputs
+    assert installation["spec"]["calicoNetwork"]["linuxDataplane"] == "BPF"
+    assert installation["spec"]["cni"] == {"type": "AmazonVPC"}
+    assert (
+        installation["metadata"]["annotations"]["pulumi.com/waitFor"]
+        == '["condition=Ready", "jsonpath={.status.computed.calicoNetwork.linuxDataplane}=BPF"]'
+    )
+
+    felix = result.one(FELIX, "calico-felix").inputs
+    assert felix["metadata"] == {"name": "default"}
+    assert felix["spec"] == {
+        "bpfExternalServiceMode": "Tunnel",
+        "bpfKubeProxyHealthzPort": 10256.0,
+        "bpfKubeProxyIptablesCleanupEnabled": True,
+        "bpfJITHardening": "Auto",
+    }
+    parked = result.one(KUBE_PROXY, "calico-kube-proxy").inputs
+    assert parked["spec"] == {"template": {"spec": {"nodeSelector": {"non-calico": "true"}}}}
+
+
+def test_vpc_cni_addon_configured_for_calico():
+    addon = planned("dev").one("aws:eks/addon:Addon", "eks-vpc-cni").inputs
+    assert json.loads(addon["configurationValues"]) == {
+        "enableNetworkPolicy": "false",
+        "env": {"ANNOTATE_POD_IP": "true"},
+    }
+
+
+@pytest.mark.parametrize("overrides", [(), IPTABLES, ABSENT, ("calicoVersion=v3.32.1",)])
+def test_every_planned_calico_resource_passes_its_crd_schema(overrides):
+    result = planned("dev", *overrides)
+    version = next(
+        (o.split("=")[1] for o in overrides if o.startswith("calicoVersion")),
+        defaults.CALICO_VERSION,
+    )
+    crs = (
+        result.by_type(INSTALLATION)
+        + result.by_type(FELIX)
+        + result.by_type("kubernetes:operator.tigera.io/v1:APIServer")
+    )
+    assert len(crs) == 3
+    for r in crs:
+        obj = {k: r.inputs[k] for k in ("apiVersion", "kind", "metadata", "spec")}
+        # mock inputs carry numbers as floats; the API server sees integers
+        obj = json.loads(json.dumps(obj).replace("10256.0", "10256").replace("10258.0", "10258"))
+        assert errors(obj, version) == [], r.name
+
+
+def _urn(result, type_, name):
+    return result.one(type_, name).urn
+
+
+def test_order_cluster_nodes_calico_ready_then_kube_proxy_parked():
+    r = planned("dev")
+    cluster = _urn(r, "eks:index:Cluster", "eks")
+    mng = r.one(MNG, "nodes-dev")
+    operator = r.one(CHART, "calico-operator")
+    felix = r.one(FELIX, "calico-felix")
+    installation = r.one(INSTALLATION, "calico-installation")
+    kube_proxy = r.one(KUBE_PROXY, "calico-kube-proxy")
+    assert cluster in mng.dependencies
+    assert mng.urn in operator.dependencies
+    assert _urn(r, "kubernetes:core/v1:ConfigMap", "calico-endpoint") in operator.dependencies
+    assert operator.urn in felix.dependencies
+    assert {operator.urn, felix.urn} <= set(installation.dependencies)
+    assert kube_proxy.dependencies == (installation.urn,)
+
+
+def test_iptables_keeps_kube_proxy_and_orders_its_release_before_the_installation():
+    r = planned("dev", *IPTABLES)
+    installation = r.one(INSTALLATION, "calico-installation")
+    assert installation.inputs["spec"]["calicoNetwork"]["linuxDataplane"] == "Iptables"
+    kube_proxy = r.one(KUBE_PROXY, "calico-kube-proxy")
+    # kube-proxy untouched: the patch owns no field at all
+    assert "spec" not in kube_proxy.inputs
+    assert kube_proxy.inputs["metadata"] == {"name": "kube-proxy", "namespace": "kube-system"}
+    # rollback order in one `pulumi up`: Felix stops cleaning kube-proxy's rules, kube-proxy
+    # comes back, and only then does Calico leave eBPF
+    felix = r.one(FELIX, "calico-felix")
+    assert felix.inputs["spec"]["bpfKubeProxyIptablesCleanupEnabled"] is False
+    assert felix.urn in kube_proxy.dependencies
+    assert kube_proxy.urn in installation.dependencies
+    assert r.one("eks:index:Cluster", "eks").inputs["bootstrapSelfManagedAddons"] is True
+
+
+def test_same_kube_proxy_identity_in_both_directions():
+    # One logical resource in both modes, so switching updates it in place (releasing the
+    # selector) instead of deleting it at the end of the update.
+    assert _urn(planned("dev"), KUBE_PROXY, "calico-kube-proxy") == _urn(
+        planned("dev", *IPTABLES), KUBE_PROXY, "calico-kube-proxy"
+    )
+
+
+def test_absent_creates_cluster_without_kube_proxy():
+    r = planned("dev", *ABSENT)
+    cluster = r.one("eks:index:Cluster", "eks").inputs
+    assert cluster["bootstrapSelfManagedAddons"] is False
+    assert cluster["kubeProxyAddonOptions"]["enabled"] is False
+    assert r.by_type(KUBE_PROXY) == []
+    addon = r.one("aws:eks/addon:Addon", "eks-vpc-cni").inputs
+    assert json.loads(addon["configurationValues"])["env"] == {
+        "ANNOTATE_POD_IP": "true",
+        "CLUSTER_ENDPOINT": r.outputs["clusterEndpoint"],
+    }
+    coredns = r.one("aws:eks/addon:Addon", "coredns")
+    assert coredns.inputs["addonName"] == "coredns"
+    assert r.one(MNG, "nodes-dev").urn in coredns.dependencies
+    assert _urn(r, INSTALLATION, "calico-installation") in coredns.dependencies
+    felix = r.one(FELIX, "calico-felix").inputs["spec"]
+    assert felix["bpfKubeProxyIptablesCleanupEnabled"] is True
+
+
+def test_coredns_addon_only_without_bootstrap_addons():
+    for overrides in [(), IPTABLES]:
+        assert [a.name for a in planned("dev", *overrides).by_type("aws:eks/addon:Addon")] == [
+            "eks-vpc-cni"
+        ]
+
+
+def test_calico_v3_32_installs_crd_chart_first():
+    r = planned("dev", "calicoVersion=v3.32.1")
+    crds = r.one(CHART, "calico-crds").inputs
+    assert (crds["chart"], crds["version"]) == ("crd.projectcalico.org.v1", "v3.32.1")
+    operator = r.one(CHART, "calico-operator")
+    assert operator.inputs["version"] == "v3.32.1"
+    assert _urn(r, CHART, "calico-crds") in operator.dependencies
+    felix = r.one(FELIX, "calico-felix").inputs["spec"]
+    assert felix["bpfKubeProxyHealthzPort"] == 10256.0
+
+
+def test_modes_exposed_as_outputs():
+    assert planned("dev").outputs["kubeProxy"] == KubeProxyMode.DISABLED.value
+    assert planned("dev", *IPTABLES).outputs["calicoDataplane"] == "iptables"
