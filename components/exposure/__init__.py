@@ -1,0 +1,1 @@
+"""Exposure: the AWS Load Balancer Controller, NLB Services with NetworkPolicies, a demo app."""

@@ -1,0 +1,228 @@
+"""DemoApp: restricted namespace, hardened netexec Deployment spread over nodes, PDB."""
+
+import re
+from collections import Counter
+from functools import cache
+
+import kubernetes_validate
+import pulumi
+import pulumi_kubernetes as k8s
+import pytest
+
+from components.exposure.demo_app import (
+    DemoApp,
+    DemoAppArgs,
+    render_deployment,
+    render_namespace,
+    render_pdb,
+    validate_demo_args,
+)
+from components.mock_engine import run_program
+
+CONFIG = {"aws:region": "us-west-2"}
+K8S = "1.35"
+COMPONENT = "eks-calico-ebpf:index:DemoApp"
+NAMESPACE = "kubernetes:core/v1:Namespace"
+DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+PDB = "kubernetes:policy/v1:PodDisruptionBudget"
+SELECTOR = {"app.kubernetes.io/name": "echo"}
+IMAGE = (
+    "registry.k8s.io/e2e-test-images/agnhost:2.66.1"
+    "@sha256:6e2eef87d0dc77e070a7549bc5fdfa290c0fefe3359eb33c2ad1eda692fe66a4"
+)
+
+
+def _program(namespace="demo", replicas=2):
+    def program() -> None:
+        provider = k8s.Provider("k8s", kubeconfig="{}")
+        before = k8s.core.v1.ConfigMap(
+            "before",
+            metadata={"name": "before", "namespace": "kube-system"},
+            opts=pulumi.ResourceOptions(provider=provider),
+        )
+        app = DemoApp(
+            "demo",
+            DemoAppArgs(
+                namespace=namespace, replicas=replicas, provider=provider, wait_for=[before]
+            ),
+        )
+        pulumi.export("namespace", app.namespace)
+        pulumi.export("selector", app.selector)
+        pulumi.export("targetPort", app.target_port)
+
+    return program
+
+
+@cache
+def _plan(**kwargs):
+    return run_program("dev", CONFIG, program=_program(**kwargs))
+
+
+def _container(deployment):
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    return container
+
+
+def test_resources_exact_parented_and_ordered():
+    result = _plan()
+    assert Counter((r.type, r.name) for r in result.resources) == {
+        ("pulumi:providers:kubernetes", "k8s"): 1,
+        ("kubernetes:core/v1:ConfigMap", "before"): 1,
+        (COMPONENT, "demo"): 1,
+        (NAMESPACE, "demo-namespace"): 1,
+        (DEPLOYMENT, "demo-deployment"): 1,
+        (PDB, "demo-pdb"): 1,
+    }
+    component = result.one(COMPONENT, "demo")
+    assert sorted(r.name for r in result.resources if r.parent == component.urn) == [
+        "demo-deployment",
+        "demo-namespace",
+        "demo-pdb",
+    ]
+    before = result.one("kubernetes:core/v1:ConfigMap", "before").urn
+    namespace = result.one(NAMESPACE, "demo-namespace").urn
+    assert before in result.one(NAMESPACE, "demo-namespace").dependencies
+    for type_, name in ((DEPLOYMENT, "demo-deployment"), (PDB, "demo-pdb")):
+        assert {before, namespace} <= set(result.one(type_, name).dependencies)
+
+
+def test_outputs():
+    assert _plan().outputs == {"namespace": "demo", "selector": SELECTOR, "targetPort": 8080}
+
+
+def test_namespace_enforces_restricted_pod_security_pinned():
+    ns = _plan().one(NAMESPACE, "demo-namespace").inputs
+    assert ns == {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {
+            "name": "demo",
+            "labels": {
+                "pod-security.kubernetes.io/enforce": "restricted",
+                "pod-security.kubernetes.io/enforce-version": "v1.35",
+                "pod-security.kubernetes.io/audit": "restricted",
+                "pod-security.kubernetes.io/audit-version": "v1.35",
+                "pod-security.kubernetes.io/warn": "restricted",
+                "pod-security.kubernetes.io/warn-version": "v1.35",
+            },
+        },
+    }
+
+
+def test_deployment_runs_pinned_netexec_spread_over_nodes():
+    deployment = _plan().one(DEPLOYMENT, "demo-deployment").inputs
+    assert deployment == render_deployment("demo", 2)
+    spec = deployment["spec"]
+    assert spec["replicas"] == 2
+    assert spec["selector"] == {"matchLabels": SELECTOR}
+    assert spec["template"]["metadata"]["labels"] == SELECTOR
+    container = _container(deployment)
+    assert container["image"] == IMAGE
+    assert container["args"] == [
+        "netexec",
+        "--http-port=8080",
+        "--udp-port=-1",
+        "--delay-shutdown=10",
+    ]
+    assert container["ports"] == [{"name": "http", "containerPort": 8080, "protocol": "TCP"}]
+    spread = spec["template"]["spec"]["topologySpreadConstraints"]
+    assert spread[0] == {
+        "maxSkew": 1,
+        "topologyKey": "kubernetes.io/hostname",
+        "whenUnsatisfiable": "DoNotSchedule",
+        "labelSelector": {"matchLabels": SELECTOR},
+    }
+    assert spread[1]["topologyKey"] == "topology.kubernetes.io/zone"
+
+
+def test_deployment_hardened_for_the_restricted_profile():
+    deployment = _plan().one(DEPLOYMENT, "demo-deployment").inputs
+    pod = deployment["spec"]["template"]["spec"]
+    assert pod["automountServiceAccountToken"] is False
+    assert pod["securityContext"] == {
+        "runAsNonRoot": True,
+        "runAsUser": 65534,
+        "runAsGroup": 65534,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+    assert "volumes" not in pod
+    container = _container(deployment)
+    assert container["securityContext"] == {
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+        "runAsNonRoot": True,
+        "runAsUser": 65534,
+        "capabilities": {"drop": ["ALL"]},
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+    assert container["resources"] == {
+        "requests": {"cpu": "10m", "memory": "32Mi"},
+        "limits": {"cpu": "200m", "memory": "64Mi"},
+    }
+    probe = {"httpGet": {"path": "/hostname", "port": "http"}}
+    assert container["readinessProbe"] == {**probe, "periodSeconds": 5}
+    assert container["livenessProbe"] == {**probe, "periodSeconds": 10, "failureThreshold": 3}
+    assert pod["terminationGracePeriodSeconds"] == 30
+
+
+def test_pdb_keeps_one_pod():
+    pdb = _plan().one(PDB, "demo-pdb").inputs
+    assert pdb == {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": {"name": "echo", "namespace": "demo"},
+        "spec": {
+            "minAvailable": 1,
+            "selector": {"matchLabels": SELECTOR},
+            "unhealthyPodEvictionPolicy": "AlwaysAllow",
+        },
+    }
+
+
+def test_every_object_validates_and_matches_the_renders():
+    result = _plan(namespace="echo-lab", replicas=3)
+    rendered = {
+        (NAMESPACE, "demo-namespace"): render_namespace("echo-lab", "1.35"),
+        (DEPLOYMENT, "demo-deployment"): render_deployment("echo-lab", 3),
+        (PDB, "demo-pdb"): render_pdb("echo-lab"),
+    }
+    for (type_, name), obj in rendered.items():
+        kubernetes_validate.validate(obj, K8S, strict=True)
+        registered = result.one(type_, name).inputs
+        kubernetes_validate.validate(registered, K8S, strict=True)
+        assert registered == obj
+    assert rendered[(DEPLOYMENT, "demo-deployment")]["spec"]["replicas"] == 3
+
+
+def test_kubernetes_validate_would_catch_a_typo():
+    bad = render_deployment("demo", 2)
+    bad["spec"]["template"]["spec"]["containers"][0]["securityContext"]["readOnlyRootFs"] = True
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(bad, K8S, strict=True)
+
+
+@pytest.mark.parametrize(
+    ("namespace", "replicas", "message"),
+    [
+        ("default", 2, "namespace: 'default' is not allowed; use a dedicated namespace"),
+        (
+            "demo_app",
+            2,
+            "namespace: 'demo_app' is not a DNS-1123 label (1-63 chars of a-z, 0-9 and '-', starting and ending with a letter or digit)",
+        ),
+        ("demo", 1, "replicas: 1 is less than 2 (the PodDisruptionBudget keeps 1 pod available)"),
+        (
+            "demo",
+            True,
+            "replicas: True is less than 2 (the PodDisruptionBudget keeps 1 pod available)",
+        ),
+    ],
+)
+def test_bad_args_rejected_with_exact_message(namespace, replicas, message):
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        validate_demo_args(namespace=namespace, replicas=replicas)
+
+
+def test_constructor_rejects_bad_args():
+    with pytest.raises(ValueError, match=r"^replicas: 1 is less than 2 "):
+        _plan(replicas=1)

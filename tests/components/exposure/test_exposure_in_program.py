@@ -1,0 +1,107 @@
+"""The NLB path as the real program wires it: controller, Service, policies, demo, outputs."""
+
+import json
+import re
+
+from components.mock_engine import ACCOUNT_ID
+from tests.conftest import planned
+
+SERVICE = "kubernetes:core/v1:Service"
+POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+CHART = "kubernetes:helm.sh/v4:Chart"
+
+
+def test_dev_plan_shows_controller_with_values_and_irsa_role():
+    r = planned("dev")
+    chart = r.one(CHART, "lbc-chart").inputs
+    assert (chart["chart"], chart["version"], chart["namespace"]) == (
+        "aws-load-balancer-controller",
+        "3.5.0",
+        "kube-system",
+    )
+    values = chart["values"]
+    assert values["clusterName"] == "eks-calico-ebpf-dev"
+    assert values["region"] == "us-west-2"
+    assert values["vpcId"] == r.outputs["vpcId"]
+    assert values["replicaCount"] == 2.0
+    role = r.one("aws:iam/role:Role", "lbc-role")
+    (annotation,) = values["serviceAccount"]["annotations"].items()
+    assert annotation[0] == "eks.amazonaws.com/role-arn"
+    assert re.fullmatch(rf"arn:aws:iam::{ACCOUNT_ID}:role/lbc-role-[0-9a-f]{{7}}", annotation[1])
+    trust = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]
+    issuer = trust["Principal"]["Federated"].split("oidc-provider/")[1]
+    assert trust["Condition"]["StringEquals"] == {
+        f"{issuer}:sub": "system:serviceaccount:kube-system:aws-load-balancer-controller",
+        f"{issuer}:aud": "sts.amazonaws.com",
+    }
+    # the controller installs once Calico is ready
+    assert (
+        r.one("kubernetes:operator.tigera.io/v1:Installation", "calico-installation").urn
+        in r.one(CHART, "lbc-chart").dependencies
+    )
+
+
+def test_dev_plan_shows_nlb_service_keeping_client_ip():
+    r = planned("dev")
+    svc = r.one(SERVICE, "demo-nlb-service")
+    a = svc.inputs["metadata"]["annotations"]
+    assert a["service.beta.kubernetes.io/aws-load-balancer-type"] == "external"
+    assert a["service.beta.kubernetes.io/aws-load-balancer-nlb-target-type"] == "instance"
+    assert a["service.beta.kubernetes.io/aws-load-balancer-scheme"] == "internet-facing"
+    spec = svc.inputs["spec"]
+    assert spec["type"] == "LoadBalancer"
+    assert spec["externalTrafficPolicy"] == "Cluster"
+    assert spec["loadBalancerSourceRanges"] == ["198.51.100.0/24"]
+    assert spec["ports"][0]["port"] == 80.0
+    assert spec["ports"][0]["targetPort"] == 8080.0
+    # the Service waits for the controller's webhook and for Calico
+    assert r.one(CHART, "lbc-chart").urn in svc.dependencies
+    assert r.outputs["demoUrl"] == f"http://{r.outputs['demoNlbHostname']}/clientip"
+
+
+def test_allow_list_policy_admits_clients_and_health_checks_from_nlb_subnets():
+    r = planned("dev")
+    allow = r.one(POLICY, "demo-nlb-allow-clients").inputs["spec"]
+    sources = sorted(peer["ipBlock"]["cidr"] for rule in allow["ingress"] for peer in rule["from"])
+    public_subnets = sorted(
+        s.inputs["cidrBlock"] for s in r.by_type("aws:ec2/subnet:Subnet") if "public" in s.name
+    )
+    assert sources == sorted(["198.51.100.0/24", *public_subnets])
+    for rule in allow["ingress"]:
+        assert rule["ports"] == [{"port": 8080.0, "protocol": "TCP"}]
+    deny = r.one(POLICY, "demo-nlb-default-deny").inputs["spec"]
+    assert deny["podSelector"] == {}
+    assert sorted(deny["policyTypes"]) == ["Egress", "Ingress"]
+
+
+def test_internal_scheme_health_checks_from_private_subnets():
+    r = planned("dev", "loadBalancerScheme=internal")
+    a = r.one(SERVICE, "demo-nlb-service").inputs["metadata"]["annotations"]
+    assert a["service.beta.kubernetes.io/aws-load-balancer-scheme"] == "internal"
+    allow = r.one(POLICY, "demo-nlb-allow-clients").inputs["spec"]
+    sources = {peer["ipBlock"]["cidr"] for rule in allow["ingress"] for peer in rule["from"]}
+    assert {"10.0.0.0/18", "10.0.64.0/18"} <= sources
+
+
+def test_in_tree_controller_uses_legacy_annotation_and_no_controller():
+    r = planned("dev", "loadBalancerController=in-tree")
+    assert [c.name for c in r.by_type(CHART)] == ["calico-operator"]
+    a = r.one(SERVICE, "demo-nlb-service").inputs["metadata"]["annotations"]
+    assert a == {"service.beta.kubernetes.io/aws-load-balancer-type": "nlb"}
+
+
+def test_iptables_switches_to_local_with_a_warning():
+    r = planned("dev", "dataplane=iptables", "kubeProxy=enabled")
+    assert r.one(SERVICE, "demo-nlb-service").inputs["spec"]["externalTrafficPolicy"] == "Local"
+    assert any("Local" in w for w in r.warnings)
+    assert (
+        planned("dev").one(SERVICE, "demo-nlb-service").inputs["spec"]["externalTrafficPolicy"]
+        == "Cluster"
+    )
+    assert not any("Local" in w for w in planned("dev").warnings)
+
+
+def test_no_demo_no_service():
+    r = planned("dev", "demoApp=false")
+    assert r.by_type(SERVICE) == []
+    assert "demoUrl" not in r.outputs

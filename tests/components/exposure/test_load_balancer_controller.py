@@ -1,0 +1,159 @@
+"""LoadBalancerController under the mock engine: IAM exactly as upstream, IRSA, pinned chart."""
+
+import json
+from collections import Counter
+from functools import cache
+
+import pulumi
+import pulumi_kubernetes as k8s
+import pytest
+
+from components.eks._policies import irsa_trust_policy
+from components.exposure.load_balancer_controller import (
+    IAM_POLICY_FILE,
+    LoadBalancerController,
+    LoadBalancerControllerArgs,
+    chart_values,
+    iam_policy_document,
+)
+from components.mock_engine import ACCOUNT_ID, run_program
+from tests.conftest import ROOT
+
+CONFIG = {"aws:region": "us-west-2"}
+COMPONENT = "eks-calico-ebpf:index:LoadBalancerController"
+CHART = "kubernetes:helm.sh/v4:Chart"
+ISSUER = "oidc.eks.us-west-2.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF"
+OIDC_ARN = f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{ISSUER}"
+SHARED_POLICY = ROOT.parent / "shared" / "aws-lbc" / "iam_policy.json"
+TAGS = {"project": "eks-calico-ebpf", "stack": "dev"}
+
+
+def _program() -> None:
+    provider = k8s.Provider("k8s", kubeconfig="{}")
+    lbc = LoadBalancerController(
+        "lbc",
+        LoadBalancerControllerArgs(
+            cluster_name="perf",
+            region="us-west-2",
+            vpc_id="vpc-0123456789abcdef0",
+            oidc_provider_arn=OIDC_ARN,
+            oidc_issuer=ISSUER,
+            provider=provider,
+            tags=TAGS,
+        ),
+    )
+    pulumi.export("roleArn", lbc.role_arn)
+
+
+@cache
+def _plan():
+    return run_program("dev", CONFIG, program=_program)
+
+
+def test_resources_exact():
+    result = _plan()
+    assert Counter((r.type, r.name) for r in result.resources) == {
+        ("pulumi:providers:kubernetes", "k8s"): 1,
+        (COMPONENT, "lbc"): 1,
+        ("aws:iam/policy:Policy", "lbc-policy"): 1,
+        ("aws:iam/role:Role", "lbc-role"): 1,
+        ("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "lbc-role-policy"): 1,
+        (CHART, "lbc-chart"): 1,
+    }
+    component = result.one(COMPONENT, "lbc")
+    children = {r.name for r in result.resources if r.parent == component.urn}
+    assert children == {"lbc-policy", "lbc-role", "lbc-role-policy", "lbc-chart"}
+
+
+def test_iam_policy_is_the_upstream_document_byte_for_byte():
+    policy = _plan().one("aws:iam/policy:Policy", "lbc-policy").inputs
+    assert policy["policy"] == IAM_POLICY_FILE.read_text()
+    assert policy["tags"] == TAGS
+    statements = json.loads(policy["policy"])["Statement"]
+    assert len(statements) == 16
+
+
+def test_committed_policy_equals_shared_copy():
+    if not SHARED_POLICY.is_file():
+        pytest.skip(f"no shared copy at {SHARED_POLICY} (outside a full workspace checkout)")
+    assert IAM_POLICY_FILE.read_bytes() == SHARED_POLICY.read_bytes()
+
+
+def test_irsa_trust_only_for_the_controller_service_account():
+    role = _plan().one("aws:iam/role:Role", "lbc-role").inputs
+    assert json.loads(role["assumeRolePolicy"]) == irsa_trust_policy(
+        OIDC_ARN, ISSUER, "kube-system", "aws-load-balancer-controller"
+    )
+    assert role["tags"] == TAGS
+
+
+def test_policy_attached_to_role():
+    result = _plan()
+    attachment = result.one(
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "lbc-role-policy"
+    ).inputs
+    assert result.outputs["roleArn"] == f"arn:aws:iam::{ACCOUNT_ID}:role/{attachment['role']}"
+    assert attachment["policyArn"].startswith(f"arn:aws:iam::{ACCOUNT_ID}:policy/lbc-policy-")
+    depends = result.one(
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "lbc-role-policy"
+    ).dependencies
+    assert result.one("aws:iam/policy:Policy", "lbc-policy").urn in depends
+    assert result.one("aws:iam/role:Role", "lbc-role").urn in depends
+
+
+def test_chart_pinned_with_values_and_waits_for_permissions():
+    result = _plan()
+    chart = result.one(CHART, "lbc-chart")
+    role_arn = result.outputs["roleArn"]
+    assert role_arn.startswith(f"arn:aws:iam::{ACCOUNT_ID}:role/lbc-role-")
+    assert {k: v for k, v in chart.inputs.items() if k != "values"} == {
+        "name": "aws-load-balancer-controller",
+        "chart": "aws-load-balancer-controller",
+        "version": "3.5.0",
+        "namespace": "kube-system",
+        "repositoryOpts": {"repo": "https://aws.github.io/eks-charts"},
+    }
+    assert chart.inputs["values"] == {
+        "clusterName": "perf",
+        "region": "us-west-2",
+        "vpcId": "vpc-0123456789abcdef0",
+        "replicaCount": 2,
+        "serviceAccount": {
+            "create": True,
+            "name": "aws-load-balancer-controller",
+            "annotations": {"eks.amazonaws.com/role-arn": role_arn},
+        },
+        "podDisruptionBudget": {"maxUnavailable": 1},
+        "hostNetwork": False,
+        "enableServiceMutatorWebhook": False,
+        "defaultTags": TAGS,
+    }
+    attachment = result.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "lbc-role-policy")
+    assert attachment.urn in chart.dependencies
+
+
+def test_chart_values_pure():
+    values = chart_values(
+        cluster_name="c", region="eu-west-1", vpc_id="vpc-1", role_arn="arn:r", tags={}
+    )
+    assert values == {
+        "clusterName": "c",
+        "region": "eu-west-1",
+        "vpcId": "vpc-1",
+        "replicaCount": 2,
+        "serviceAccount": {
+            "create": True,
+            "name": "aws-load-balancer-controller",
+            "annotations": {"eks.amazonaws.com/role-arn": "arn:r"},
+        },
+        "podDisruptionBudget": {"maxUnavailable": 1},
+        "hostNetwork": False,
+        "enableServiceMutatorWebhook": False,
+        "defaultTags": {},
+    }
+
+
+def test_other_partitions_are_refused():
+    assert iam_policy_document("aws") == IAM_POLICY_FILE.read_text()
+    with pytest.raises(ValueError, match=r"^partition: 'aws-us-gov' is not supported; "):
+        iam_policy_document("aws-us-gov")
