@@ -15,8 +15,15 @@ from components.eks.cluster import EksCluster, EksClusterArgs
 from components.eks.coredns import CoreDns, CoreDnsArgs
 from components.eks.node_group import BottlerocketNodeGroup, BottlerocketNodeGroupArgs
 from components.errors import NAMESPACE, ConfigError
+from components.exposure.demo_app import DemoApp, DemoAppArgs
+from components.exposure.load_balancer_controller import (
+    LoadBalancerController,
+    LoadBalancerControllerArgs,
+)
+from components.exposure.nlb_service import NlbService, NlbServiceArgs, ServicePort
 from components.network.vpc import Vpc, VpcArgs
-from components.options import KubeProxyMode
+from components.options import KubeProxyMode, LoadBalancerScheme
+from components.options import LoadBalancerController as ControllerMode
 
 
 def read_settings() -> StackSettings:
@@ -116,6 +123,62 @@ if settings.kube_proxy is KubeProxyMode.ABSENT:
             tags=tags,
         ),
     )
+
+lbc = None
+if settings.load_balancer_controller is ControllerMode.AWS:
+    lbc = LoadBalancerController(
+        "lbc",
+        LoadBalancerControllerArgs(
+            cluster_name=settings.cluster_name,
+            region=settings.region,
+            vpc_id=vpc.vpc_id,
+            oidc_provider_arn=eks.oidc_provider_arn,
+            oidc_issuer=eks.oidc_issuer,
+            partition=eks.partition,
+            provider=eks.k8s_provider,
+            tags=tags,
+            wait_for=calico.ready,
+        ),
+    )
+
+if settings.demo_app:
+    demo = DemoApp(
+        "demo",
+        DemoAppArgs(
+            kubernetes_version=settings.kubernetes_version,
+            provider=eks.k8s_provider,
+            wait_for=calico.ready,
+        ),
+    )
+    # NLB health checks come from the load balancer's own addresses in the subnets it sits in.
+    nlb_subnets = [
+        str(
+            s.public
+            if settings.load_balancer_scheme is LoadBalancerScheme.INTERNET_FACING
+            else s.private
+        )
+        for s in vpc.plan
+    ]
+    service = NlbService(
+        "demo-nlb",
+        NlbServiceArgs(
+            namespace=demo.namespace,
+            service_name="echo",
+            selector=demo.selector,
+            ports=[
+                ServicePort(name="http", port=settings.demo_app_port, target_port=demo.target_port)
+            ],
+            controller=settings.load_balancer_controller,
+            scheme=settings.load_balancer_scheme,
+            allowed_client_cidrs=settings.allowed_client_cidrs,
+            health_check_cidrs=nlb_subnets,
+            dataplane=settings.dataplane,
+            provider=eks.k8s_provider,
+            wait_for=[demo.namespace_resource, *([lbc.chart] if lbc else []), *calico.ready],
+        ),
+    )
+    pulumi.export("demoNlbHostname", service.hostname)
+    pulumi.export("demoUrl", service.url.apply(lambda url: url.rstrip("/") + "/clientip"))
 
 pulumi.export("vpcId", vpc.vpc_id)
 pulumi.export("clusterName", settings.cluster_name)

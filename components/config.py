@@ -49,6 +49,7 @@ KEYS: dict[str, str] = {
     "loadBalancerScheme": "internet-facing or internal",
     "allowedClientCidrs": "client networks admitted through the NLB",
     "demoApp": "deploy the client-IP echo demo behind an NLB",
+    "demoAppPort": "port the demo's NLB listens on",
 }
 
 NODE_GROUP_KEYS = (
@@ -98,6 +99,7 @@ class StackSettings:
     load_balancer_scheme: LoadBalancerScheme
     allowed_client_cidrs: tuple[str, ...]
     demo_app: bool
+    demo_app_port: int
 
 
 # --------------------------------------------------------------------------- value readers
@@ -541,6 +543,7 @@ def parse_settings(raw: Mapping[str, Any], *, region: str | None, stack: str) ->
         ),
         allowed_client_cidrs=allowed,
         demo_app=demo_app,
+        demo_app_port=_int("demoAppPort", get("demoAppPort", defaults.DEMO_APP_PORT), 1, 65535),
     )
 
 

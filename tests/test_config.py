@@ -151,6 +151,24 @@ BAD = [
     ({"logRetentionDays": "45"}, "logRetentionDays", "is not a CloudWatch Logs retention period"),
     ({"clusterName": "-bad"}, "clusterName", "is not a valid EKS cluster name"),
     ({"kubeProxi": "absent"}, "kubeProxi", "is not a config key of this project"),
+    # load balancing
+    ({"loadBalancerController": "alb"}, "loadBalancerController", "accepted: aws, in-tree"),
+    ({"loadBalancerScheme": "public"}, "loadBalancerScheme", "accepted: internet-facing, internal"),
+    (
+        {"allowedClientCidrs": '["198.51.100.0/33"]'},
+        "allowedClientCidrs[0]",
+        "is not a valid network",
+    ),
+    ({"allowedClientCidrs": '["198.51.100.7/24"]'}, "allowedClientCidrs[0]", "has host bits set"),
+    (
+        {"allowedClientCidrs": '["0.0.0.0/0", "198.51.100.0/24"]'},
+        "allowedClientCidrs",
+        "mixes 0.0.0.0/0",
+    ),
+    ({"demoApp": "true"}, "allowedClientCidrs", "is empty but demoApp exposes a load balancer"),
+    ({"demoApp": "yes"}, "demoApp", "accepted: true or false"),
+    ({"demoAppPort": "0"}, "demoAppPort", "1 to 65535"),
+    ({"demoAppPort": "65536"}, "demoAppPort", "1 to 65535"),
     # Calico
     ({"dataplane": "ebpf"}, "dataplane", "accepted: bpf, iptables"),
     ({"dataplane": "BPF"}, "dataplane", "accepted: bpf, iptables"),

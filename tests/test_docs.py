@@ -41,6 +41,7 @@ def test_readme_config_reference_lists_every_key_with_its_default():
         "loadBalancerController": f"`{defaults.LOAD_BALANCER_CONTROLLER.value}`",
         "loadBalancerScheme": f"`{defaults.LOAD_BALANCER_SCHEME.value}`",
         "demoApp": f"`{str(defaults.DEMO_APP).lower()}`",
+        "demoAppPort": f"`{defaults.DEMO_APP_PORT}`",
         "diskSizeGiB": f"`{defaults.DISK_SIZE_GIB}`",
     }
     for key, default in expected.items():
