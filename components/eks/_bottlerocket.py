@@ -99,11 +99,11 @@ def settings_problems(settings: Mapping[str, Any]) -> list[str]:
     return problems
 
 
-def _merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = dict(base)
     for key, value in override.items():
         if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = _merge(out[key], value)
+            out[key] = deep_merge(out[key], value)
         else:
             out[key] = value
     return out
@@ -122,4 +122,4 @@ def render_user_data(settings: Mapping[str, Any]) -> str:
     problems = settings_problems(settings)
     if problems:
         raise ValueError("; ".join(problems))
-    return tomli_w.dumps(_sorted(_merge(BASE_SETTINGS, settings)))
+    return tomli_w.dumps(_sorted(deep_merge(BASE_SETTINGS, settings)))

@@ -1,13 +1,12 @@
 """Pure Calico renderers: exact values, schema validation, core-object validation."""
 
-import copy
-
 import kubernetes_validate
 import pytest
 import yaml
 
 from components import defaults
 from components.calico import _manifests as m
+from components.eks._bottlerocket import deep_merge
 from components.options import Dataplane, KubeProxyMode
 from tests.components.calico.schemas import SHARED, errors
 
@@ -211,16 +210,6 @@ EKS_KUBE_PROXY = {
 }
 
 
-def _apply(base, patch):
-    out = copy.deepcopy(base)
-    for key, value in patch.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _apply(out[key], value)
-        else:
-            out[key] = value
-    return out
-
-
 def test_kube_proxy_patches():
     assert m.kube_proxy_patch(KubeProxyMode.ABSENT) is None
     parked = m.kube_proxy_patch(KubeProxyMode.DISABLED)
@@ -243,7 +232,7 @@ def core_objects():
         binding,
     ]
     for mode in (KubeProxyMode.DISABLED, KubeProxyMode.ENABLED):
-        objects.append(_apply(EKS_KUBE_PROXY, m.kube_proxy_patch(mode)))
+        objects.append(deep_merge(EKS_KUBE_PROXY, m.kube_proxy_patch(mode)))
     return objects
 
 
@@ -255,7 +244,7 @@ def test_core_objects_pass_kubernetes_validate(obj):
 
 
 def test_kubernetes_validate_catches_a_bad_patch():
-    bad = _apply(
+    bad = deep_merge(
         EKS_KUBE_PROXY, {"spec": {"template": {"spec": {"nodeSelectors": {"non-calico": "true"}}}}}
     )
     with pytest.raises(kubernetes_validate.ValidationError):
