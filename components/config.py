@@ -12,10 +12,11 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from ipaddress import IPv4Network, ip_network
+from ipaddress import IPv4Network
 from typing import Any, TypeVar
 
 from . import defaults
+from ._net import ipv4_network
 from .eks._bottlerocket import group_architecture, settings_problems
 from .eks.cluster import access_entry_key
 from .eks.node_group import TAINT_EFFECTS, NodeGroupSpec, Taint
@@ -142,16 +143,11 @@ def _int(key: str, value: Any, lo: int, hi: int) -> int:
 
 
 def _cidr(key: str, value: Any, example: str = "10.0.0.0/16") -> IPv4Network:
-    accepted = f"an IPv4 network in CIDR form without host bits, e.g. {example}"
-    if not isinstance(value, str) or "/" not in value:
-        raise ConfigError(key, value, "is not a CIDR", accepted)
     try:
-        net = ip_network(value, strict=True)
+        return ipv4_network(value)
     except ValueError as exc:
-        raise ConfigError(key, value, f"is not a valid network ({exc})", accepted) from None
-    if not isinstance(net, IPv4Network):
-        raise ConfigError(key, value, "is not IPv4", accepted)
-    return net
+        accepted = f"an IPv4 network in CIDR form without host bits, e.g. {example}"
+        raise ConfigError(key, value, str(exc), accepted) from None
 
 
 def _cidr_list(key: str, value: Any, *, example: str) -> tuple[str, ...]:

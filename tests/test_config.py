@@ -29,9 +29,9 @@ def groups(**spec):
 # (raw config, key in the message, fragment of the message)
 BAD = [
     # CIDRs
-    ({"vpcCidr": "10.0.0.0/33"}, "vpcCidr", "is not a valid network"),
-    ({"vpcCidr": "10.0.0.1/16"}, "vpcCidr", "has host bits set"),
-    ({"vpcCidr": "banana"}, "vpcCidr", "is not a CIDR"),
+    ({"vpcCidr": "10.0.0.0/33"}, "vpcCidr", "is not an IPv4 CIDR"),
+    ({"vpcCidr": "10.0.0.1/16"}, "vpcCidr", "has host bits set; did you mean 10.0.0.0/16?"),
+    ({"vpcCidr": "banana"}, "vpcCidr", "is not an IPv4 CIDR"),
     ({"vpcCidr": "10.0.0.0/24"}, "vpcCidr", "is too small for 2 AZs"),
     ({"vpcCidr": "10.0.0.0/8"}, "vpcCidr", "larger than AWS allows"),
     ({"vpcCidr": "8.8.0.0/16"}, "vpcCidr", "is not a private address range"),
@@ -55,7 +55,7 @@ BAD = [
     ({"kubernetesVersion": "v1.35"}, "kubernetesVersion", "is not a MAJOR.MINOR version"),
     ({"kubernetesVersion": "1.29"}, "kubernetesVersion", "is not a supported version"),
     # API access CIDRs
-    ({"publicAccessCidrs": '["203.0.113.0/33"]'}, "publicAccessCidrs[0]", "is not a valid network"),
+    ({"publicAccessCidrs": '["203.0.113.0/33"]'}, "publicAccessCidrs[0]", "is not an IPv4 CIDR"),
     ({"publicAccessCidrs": '["203.0.113.5/24"]'}, "publicAccessCidrs[0]", "has host bits set"),
     (
         {"publicAccessCidrs": '["203.0.113.0/24", "203.0.113.0/24"]'},
@@ -157,7 +157,7 @@ BAD = [
     (
         {"allowedClientCidrs": '["198.51.100.0/33"]'},
         "allowedClientCidrs[0]",
-        "is not a valid network",
+        "is not an IPv4 CIDR",
     ),
     ({"allowedClientCidrs": '["198.51.100.7/24"]'}, "allowedClientCidrs[0]", "has host bits set"),
     (
@@ -231,7 +231,7 @@ def test_program_stops_before_any_resource(monkeypatch):
 
     monkeypatch.setattr(mock_engine.RecordingMonitor, "RegisterResource", spy)
     config = stack_config("dev", ["vpcCidr=10.0.0.0/33"])
-    with pytest.raises(pulumi.RunError, match=r"^eks-calico-ebpf:vpcCidr: is not a valid network"):
+    with pytest.raises(pulumi.RunError, match=r"^eks-calico-ebpf:vpcCidr: is not an IPv4 CIDR"):
         run_program("dev", config)
     assert registered == []
 

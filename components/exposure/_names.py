@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from ipaddress import IPv4Network
+
+from .._net import ipv4_network
 
 # Kubernetes name rules (k8s.io/apimachinery pkg/util/validation/validation.go):
 # a namespace is a DNS-1123 label, a Service name a DNS-1035 label, a port name an IANA_SVC_NAME.
@@ -61,16 +62,7 @@ def check_port_number(value: int, field: str) -> None:
 def check_cidrs(cidrs: Sequence[str], field: str) -> None:
     """Every entry an IPv4 network written as `a.b.c.d/n` with no host bits set."""
     for i, cidr in enumerate(cidrs):
-        where = f"{field}[{i}]"
-        if not isinstance(cidr, str) or "/" not in cidr:
-            raise ValueError(f"{where}: {cidr!r} is not an IPv4 CIDR (a.b.c.d/n)")
         try:
-            IPv4Network(cidr)
-        except ValueError:
-            try:
-                network = IPv4Network(cidr, strict=False)
-            except ValueError:
-                raise ValueError(f"{where}: {cidr!r} is not an IPv4 CIDR (a.b.c.d/n)") from None
-            raise ValueError(
-                f"{where}: {cidr!r} has host bits set; did you mean {network}?"
-            ) from None
+            ipv4_network(cidr)
+        except ValueError as exc:
+            raise ValueError(f"{field}[{i}]: {cidr!r} {exc}") from None
