@@ -22,7 +22,7 @@ from components.exposure.load_balancer_controller import (
 )
 from components.exposure.nlb_service import NlbService, NlbServiceArgs, ServicePort
 from components.network.vpc import Vpc, VpcArgs
-from components.options import KubeProxyMode, LoadBalancerScheme
+from components.options import KubeProxyMode
 from components.options import LoadBalancerController as ControllerMode
 
 
@@ -150,15 +150,6 @@ if settings.demo_app:
             wait_for=calico.ready,
         ),
     )
-    # NLB health checks come from the load balancer's own addresses in the subnets it sits in.
-    nlb_subnets = [
-        str(
-            s.public
-            if settings.load_balancer_scheme is LoadBalancerScheme.INTERNET_FACING
-            else s.private
-        )
-        for s in vpc.plan
-    ]
     service = NlbService(
         "demo-nlb",
         NlbServiceArgs(
@@ -171,7 +162,8 @@ if settings.demo_app:
             controller=settings.load_balancer_controller,
             scheme=settings.load_balancer_scheme,
             allowed_client_cidrs=settings.allowed_client_cidrs,
-            health_check_cidrs=nlb_subnets,
+            # NLB health checks come from the NLB's own addresses, in the subnets it sits in.
+            health_check_cidrs=vpc.load_balancer_subnet_cidrs(settings.load_balancer_scheme),
             dataplane=settings.dataplane,
             provider=eks.k8s_provider,
             wait_for=[demo.namespace_resource, *([lbc.chart] if lbc else []), *calico.ready],

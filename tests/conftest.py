@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -30,7 +29,3 @@ def planned(stack: str, *overrides: str) -> PlanResult:
 @pytest.fixture
 def plan_of() -> Callable[..., PlanResult]:
     return planned
-
-
-def inputs(result: PlanResult, type_: str, name: str) -> Mapping[str, Any]:
-    return result.one(type_, name).inputs

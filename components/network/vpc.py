@@ -16,7 +16,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .. import defaults
-from ..options import NatStrategy
+from ..options import LoadBalancerScheme, NatStrategy
 from ._subnet_plan import AzSubnets, plan_subnets
 
 
@@ -57,6 +57,12 @@ class Vpc(pulumi.ComponentResource):
     """Private subnet ID per AZ name, for node groups pinned to some AZs."""
     plan: tuple[AzSubnets, ...]
     """The subnet CIDRs per AZ (plain)."""
+
+    def load_balancer_subnet_cidrs(self, scheme: LoadBalancerScheme) -> list[str]:
+        """CIDRs of the subnets a load balancer of `scheme` is placed in (by the subnet tags):
+        public ones for internet-facing, private ones for internal."""
+        public = scheme is LoadBalancerScheme.INTERNET_FACING
+        return [str(s.public if public else s.private) for s in self.plan]
 
     def __init__(
         self, name: str, args: VpcArgs, opts: pulumi.ResourceOptions | None = None
