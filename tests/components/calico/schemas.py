@@ -59,3 +59,15 @@ def validator(kind: str, calico_version: str) -> jsonschema.Draft7Validator:
 
 def errors(obj: dict[str, Any], calico_version: str) -> list[str]:
     return [e.message for e in validator(obj["kind"], calico_version).iter_errors(obj)]
+
+
+def integral_floats_as_ints(value: Any) -> Any:
+    """Undo the SDK's wire format (every number a float) where the number is whole, as the
+    JSON the API server receives would be: `10256.0` -> `10256`."""
+    if isinstance(value, dict):
+        return {k: integral_floats_as_ints(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [integral_floats_as_ints(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
