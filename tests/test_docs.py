@@ -54,9 +54,15 @@ def test_readme_library_example_runs():
     """The README's library example is real code: run it under the mock engine."""
     from components.mock_engine import run_program
 
-    (block,) = re.findall(r"## Using the components in your own program\n\n```python\n(.*?)```", README, re.S)
+    (block,) = re.findall(
+        r"## Using the components in your own program\n\n```python\n(.*?)```", README, re.S
+    )
     result = run_program("example", {"aws:region": "eu-west-1"}, program=lambda: exec(block, {}))
     types = {r.type for r in result.resources}
-    assert {"eks-calico-ebpf:index:Vpc", "eks-calico-ebpf:index:EksCluster", "eks:index:ManagedNodeGroup"} <= types
+    assert {
+        "eks-calico-ebpf:index:Vpc",
+        "eks-calico-ebpf:index:EksCluster",
+        "eks:index:ManagedNodeGroup",
+    } <= types
     cluster = result.one("eks:index:Cluster", "eks").inputs
     assert cluster["publicAccessCidrs"] == ["198.51.100.0/24"]
