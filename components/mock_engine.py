@@ -76,8 +76,8 @@ class AwsLikeMocks(pulumi_mocks.Mocks):
     def __init__(self, region: str) -> None:
         self.region = region
 
-    def _arn(self, service: str, resource: str, region: bool = True) -> str:
-        return f"arn:aws:{service}:{self.region if region else ''}:{ACCOUNT_ID}:{resource}"
+    def _arn(self, service: str, resource: str) -> str:
+        return f"arn:aws:{service}:{self.region}:{ACCOUNT_ID}:{resource}"
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         t, name, inputs = args.typ, args.name, dict(args.inputs)
@@ -276,6 +276,8 @@ class PlanResult:
     stack: str
     resources: list[Registration]
     outputs: dict[str, Any]
+    secret_outputs: frozenset[str] = frozenset()
+    """Names of the stack outputs Pulumi would store and show as secrets."""
     warnings: list[str] = field(default_factory=list)
 
     def by_type(self, type_: str) -> list[Registration]:
@@ -344,18 +346,22 @@ def run_program(
         )
         root = settings.get_root_resource()
         _sync_await(run_pulumi_func(program or default_program))
-        outputs = _resolve_outputs(getattr(root, "outputs", {}))
+        outputs, secrets = _resolve_outputs(getattr(root, "outputs", {}))
     return PlanResult(
         stack=stack,
         resources=list(monitor.registrations),
         outputs=outputs,
+        secret_outputs=secrets,
         warnings=list(collector.messages),
     )
 
 
-def _resolve_outputs(outputs: Mapping[str, Any]) -> dict[str, Any]:
+def _resolve_outputs(outputs: Mapping[str, Any]) -> tuple[dict[str, Any], frozenset[str]]:
     resolved: dict[str, Any] = {}
+    secrets: set[str] = set()
     for key, value in outputs.items():
         out = pulumi.Output.from_input(value)
         resolved[key] = _unwrap_secrets(_sync_await(out.future()))
-    return resolved
+        if _sync_await(out.is_secret()):
+            secrets.add(key)
+    return resolved, frozenset(secrets)

@@ -84,7 +84,7 @@ def render_tree(result: PlanResult) -> str:
     if result.outputs:
         lines.append("outputs:")
         for key, value in sorted(result.outputs.items()):
-            shown = "[secret]" if key == "kubeconfig" else json.dumps(value)
+            shown = "[secret]" if key in result.secret_outputs else json.dumps(value)
             lines.append(f"    {key}: {shown}")
     return "\n".join(lines)
 

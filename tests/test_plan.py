@@ -13,7 +13,7 @@ import sys
 import pytest
 import yaml
 
-from components.plan import STACKS_DIR, PlanError, stack_config
+from components.plan import STACKS_DIR, PlanError, render_tree, stack_config
 from tests.conftest import ROOT, planned
 
 STACKS = sorted(
@@ -115,3 +115,11 @@ def test_cli_writes_json_and_manifests(tmp_path):
         obj = yaml.safe_load((manifests / name).read_text())
         assert obj["apiVersion"]
         assert obj["kind"]
+
+
+def test_secret_outputs_are_known_and_hidden_in_the_tree():
+    result = planned("dev")
+    assert result.secret_outputs == {"kubeconfig"}
+    tree = render_tree(result)
+    assert "    kubeconfig: [secret]" in tree
+    assert "get-token" not in tree
