@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import pulumi
 
-from components.calico._manifests import VPC_CNI_CONFIGURATION
-from components.calico.calico_ebpf import CalicoEbpf, CalicoEbpfArgs
+from components.calico.calico_ebpf import VPC_CNI_CONFIGURATION, CalicoEbpf, CalicoEbpfArgs
 from components.config import StackSettings, parse_settings
 from components.eks.cluster import EksCluster, EksClusterArgs
 from components.eks.coredns import CoreDns, CoreDnsArgs
@@ -27,6 +26,8 @@ from components.options import LoadBalancerController as ControllerMode
 
 
 def read_settings() -> StackSettings:
+    # pulumi.Config can only get keys it is asked for; listing every key set in the project
+    # namespace is what lets a misspelled key fail instead of being silently ignored.
     prefix = f"{NAMESPACE}:"
     present = {
         key.removeprefix(prefix)

@@ -25,6 +25,9 @@ import pulumi_kubernetes as k8s
 from .. import defaults
 from ..options import Dataplane, KubeProxyMode
 from . import _manifests as m
+from ._manifests import VPC_CNI_CONFIGURATION
+
+__all__ = ["VPC_CNI_CONFIGURATION", "CalicoEbpf", "CalicoEbpfArgs"]
 
 # The operator rolls calico-node out node by node; on c5n.metal each restart is quick, but
 # image pulls on fresh nodes are not. Generous, still bounded.
