@@ -26,7 +26,7 @@ class Dataplane(StrEnum):
     @property
     def installation_value(self) -> str:
         # Enum spelling in the Installation CRD: Iptables, BPF, VPP, Nftables
-        # (../shared/schemas/calico/operator.tigera.io_installations.yaml).
+        # (CRD installations.operator.tigera.io, in the vendored Calico chart archives).
         return {"bpf": "BPF", "iptables": "Iptables"}[self.value]
 
 

@@ -12,8 +12,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from components.mock_engine import PlanResult  # noqa: E402
-from components.plan import plan  # noqa: E402
+from components.testing.mock_engine import PlanResult  # noqa: E402
+from components.testing.plan import plan  # noqa: E402
 
 _CACHE: dict[tuple[str, tuple[str, ...]], PlanResult] = {}
 

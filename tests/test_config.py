@@ -9,8 +9,8 @@ import pytest
 
 from components.config import parse_settings
 from components.errors import ConfigError
-from components.mock_engine import run_program
-from components.plan import stack_config
+from components.testing.mock_engine import run_program
+from components.testing.plan import stack_config
 from tests.conftest import ROOT
 
 AZS = '["us-west-2a", "us-west-2b"]'
@@ -219,7 +219,7 @@ def test_defaults():
 
 
 def test_program_stops_before_any_resource(monkeypatch):
-    from components import mock_engine
+    from components.testing import mock_engine
 
     registered = []
     original = mock_engine.RecordingMonitor.RegisterResource

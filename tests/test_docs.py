@@ -52,7 +52,7 @@ def test_readme_config_reference_lists_every_key_with_its_default():
 
 def test_readme_library_example_runs():
     """The README's library example is real code: run it under the mock engine."""
-    from components.mock_engine import run_program
+    from components.testing.mock_engine import run_program
 
     (block,) = re.findall(
         r"## Using the components in your own program\n\n```python\n(.*?)```", README, re.S

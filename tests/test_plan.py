@@ -13,7 +13,7 @@ import sys
 import pytest
 import yaml
 
-from components.plan import STACKS_DIR, PlanError, render_tree, stack_config
+from components.testing.plan import STACKS_DIR, PlanError, render_tree, stack_config
 from tests.conftest import ROOT, planned
 
 STACKS = sorted(

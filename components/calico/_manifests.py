@@ -1,8 +1,8 @@
 """Pure renderers for everything Calico needs: chart values, custom-resource specs, core objects.
 
 Sources (tigera/docs, "install.mdx" = calico/operations/ebpf/install.mdx, "eks.mdx" =
-calico/getting-started/kubernetes/managed-public-cloud/eks.mdx) and the CRD schemas in
-../shared/schemas/calico/ that the tests validate every rendered spec against.
+calico/getting-started/kubernetes/managed-public-cloud/eks.mdx) and the CRD schemas inside the
+vendored chart archives (`upstream/charts/`) that the tests validate every rendered spec against.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ then turns `type: LoadBalancer` Services annotated for it (`NlbService`) into NL
 IAM policy provenance: `aws_lbc_iam_policy.json` beside this module is a byte-for-byte copy of
 kubernetes-sigs/aws-load-balancer-controller `docs/install/iam_policy.json` at tag v3.5.0
 (commit 11eb202c97e4ae2ee45e0658c4cde9a4b59f33d4), the chart release below; a test compares it
-with the copy in `../shared/aws-lbc/` (see `SOURCE.md` there).
+with the vendored upstream copy in `upstream/aws-lbc/` (see `upstream/SOURCE.md`).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Upstream Calico CRD schemas (../shared/schemas/calico/) as strict jsonschema validators."""
+"""Upstream Calico CRD schemas, read from the vendored chart archives, as strict jsonschema validators."""
 
 from __future__ import annotations
 
@@ -8,22 +8,33 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
 
 from components.calico._manifests import parse_version
+from components.testing.upstream import chart_archive, crds_in
 
-SHARED = Path(__file__).resolve().parents[3].parent / "shared" / "schemas" / "calico"
-
-FILES = {
-    "Installation": "operator.tigera.io_installations.yaml",
-    "APIServer": "operator.tigera.io_apiservers.yaml",
-    "FelixConfiguration": "crd.projectcalico.org_felixconfigurations.yaml",
+CRDS = {
+    "Installation": "installations.operator.tigera.io",
+    "APIServer": "apiservers.operator.tigera.io",
+    "FelixConfiguration": "felixconfigurations.crd.projectcalico.org",
 }
 
 
-def _schema_dir(calico_version: str) -> Path:
-    # Top level: v3.32.1; v3.31.7/: the 3.31 line.
-    return SHARED if parse_version(calico_version)[:2] >= (3, 32) else SHARED / "v3.31.7"
+def crd_archive(calico_version: str) -> Path:
+    """Where a Calico line ships its CRDs: v3.31 in the operator chart's `crds/`, v3.32+ in the
+    separate CRD chart. One vendored archive per line stands for all its patch releases."""
+    if parse_version(calico_version)[:2] >= (3, 32):
+        archive = chart_archive("crd.projectcalico.org.v1", "v3.32.1")
+    else:
+        archive = chart_archive("tigera-operator", "v3.31.7")
+    assert archive is not None
+    return archive
+
+
+def operator_archive(calico_version: str) -> Path:
+    line = "v3.32.1" if parse_version(calico_version)[:2] >= (3, 32) else "v3.31.7"
+    archive = chart_archive("tigera-operator", line)
+    assert archive is not None
+    return archive
 
 
 def _strict(node: Any) -> Any:
@@ -49,8 +60,7 @@ def _strict(node: Any) -> Any:
 
 @functools.cache
 def validator(kind: str, calico_version: str) -> jsonschema.Draft7Validator:
-    text = (_schema_dir(calico_version) / FILES[kind]).read_text()
-    crd = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    crd = crds_in(crd_archive(calico_version))[CRDS[kind]]
     (version,) = crd["spec"]["versions"]
     schema = _strict(version["schema"]["openAPIV3Schema"])
     jsonschema.Draft7Validator.check_schema(schema)

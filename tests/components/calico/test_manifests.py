@@ -2,13 +2,13 @@
 
 import kubernetes_validate
 import pytest
-import yaml
 
 from components import defaults
 from components.calico import _manifests as m
 from components.eks._bottlerocket import deep_merge
 from components.options import Dataplane, KubeProxyMode
-from tests.components.calico.schemas import SHARED, errors
+from components.testing.upstream import chart_values
+from tests.components.calico.schemas import errors, operator_archive
 
 VERSIONS = ["v3.31.7", "v3.32.1"]
 K8S = defaults.KUBERNETES_VERSION
@@ -114,11 +114,9 @@ def test_operator_chart_values_exact():
     }
 
 
-@pytest.mark.parametrize(
-    "values_file", [SHARED / "values.yaml", SHARED / "v3.31.7" / "values.yaml"]
-)
-def test_operator_chart_values_use_upstream_keys(values_file):
-    upstream = yaml.safe_load(values_file.read_text())
+@pytest.mark.parametrize("calico_version", ["v3.32.1", "v3.31.7"])
+def test_operator_chart_values_use_upstream_keys(calico_version):
+    upstream = chart_values(operator_archive(calico_version))
     for key, value in m.operator_chart_values().items():
         assert key in upstream, key
         if isinstance(value, dict) and isinstance(upstream[key], dict) and upstream[key]:

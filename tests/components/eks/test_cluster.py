@@ -10,7 +10,7 @@ from components.eks.cluster import (
     endpoint_from_kubeconfig,
     vpc_cni_configuration_values,
 )
-from components.mock_engine import ACCOUNT_ID
+from components.testing.mock_engine import ACCOUNT_ID
 from tests.conftest import planned
 
 CLUSTER = "eks:index:Cluster"

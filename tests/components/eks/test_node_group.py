@@ -3,8 +3,8 @@
 import base64
 import json
 
-from components.mock_engine import run_program
-from components.plan import stack_config
+from components.testing.mock_engine import run_program
+from components.testing.plan import stack_config
 from tests.conftest import planned
 
 MNG = "eks:index:ManagedNodeGroup"
@@ -34,7 +34,7 @@ def result_id(result, registration):
     """The mocked physical ID of a subnet (IDs are deterministic per type and name)."""
     from pulumi.runtime.mocks import MockResourceArgs
 
-    from components.mock_engine import AwsLikeMocks
+    from components.testing.mock_engine import AwsLikeMocks
 
     rid, _ = AwsLikeMocks("us-west-2").new_resource(
         MockResourceArgs(typ=registration.type, name=registration.name, inputs=registration.inputs)

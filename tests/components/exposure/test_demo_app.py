@@ -17,7 +17,7 @@ from components.exposure.demo_app import (
     render_pdb,
     validate_demo_args,
 )
-from components.mock_engine import run_program
+from components.testing.mock_engine import run_program
 
 CONFIG = {"aws:region": "us-west-2"}
 K8S = "1.35"

@@ -3,7 +3,7 @@
 import json
 import re
 
-from components.mock_engine import ACCOUNT_ID
+from components.testing.mock_engine import ACCOUNT_ID
 from tests.conftest import planned
 
 SERVICE = "kubernetes:core/v1:Service"

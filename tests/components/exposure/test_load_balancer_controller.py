@@ -16,7 +16,7 @@ from components.exposure.load_balancer_controller import (
     chart_values,
     iam_policy_document,
 )
-from components.mock_engine import ACCOUNT_ID, run_program
+from components.testing.mock_engine import ACCOUNT_ID, run_program
 from tests.conftest import ROOT
 
 CONFIG = {"aws:region": "us-west-2"}
@@ -24,7 +24,7 @@ COMPONENT = "eks-calico-ebpf:index:LoadBalancerController"
 CHART = "kubernetes:helm.sh/v4:Chart"
 ISSUER = "oidc.eks.us-west-2.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF"
 OIDC_ARN = f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{ISSUER}"
-SHARED_POLICY = ROOT.parent / "shared" / "aws-lbc" / "iam_policy.json"
+UPSTREAM_POLICY = ROOT / "upstream" / "aws-lbc" / "iam_policy.json"
 TAGS = {"project": "eks-calico-ebpf", "stack": "dev"}
 
 
@@ -73,10 +73,8 @@ def test_iam_policy_is_the_upstream_document_byte_for_byte():
     assert len(statements) == 16
 
 
-def test_committed_policy_equals_shared_copy():
-    if not SHARED_POLICY.is_file():
-        pytest.skip(f"no shared copy at {SHARED_POLICY} (outside a full workspace checkout)")
-    assert IAM_POLICY_FILE.read_bytes() == SHARED_POLICY.read_bytes()
+def test_committed_policy_equals_upstream_copy():
+    assert IAM_POLICY_FILE.read_bytes() == UPSTREAM_POLICY.read_bytes()
 
 
 def test_irsa_trust_only_for_the_controller_service_account():

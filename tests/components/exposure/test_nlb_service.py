@@ -20,8 +20,8 @@ from components.exposure.nlb_service import (
     service_url,
     validate_nlb_args,
 )
-from components.mock_engine import run_program
 from components.options import Dataplane, LoadBalancerController, LoadBalancerScheme
+from components.testing.mock_engine import run_program
 
 CONFIG = {"aws:region": "us-west-2"}
 K8S = "1.35"

@@ -6,7 +6,7 @@ the SDK sends them: camelCase keys, numbers as floats) and the URNs it waits on.
 outputs look like real AWS values so downstream code (endpoint parsing, IRSA policies, ARNs)
 runs for real.
 
-Two fixes over the stock `MockMonitor` (see ../shared/notes/pulumi-eks-and-mocks.md §6.3):
+Two fixes over the stock `MockMonitor`:
 - resource references in inputs are flattened to their URN before the SDK deserializes them;
   rehydrating them on the monitor's executor thread is what makes the stock monitor flake with
   "Future attached to a different loop" (pulumi/pulumi#6561);
@@ -33,11 +33,11 @@ from pulumi.runtime import rpc, settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from .errors import NAMESPACE
+from ..errors import NAMESPACE
 
 PROJECT = NAMESPACE
 ACCOUNT_ID = "123456789012"
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PROGRAM = PROJECT_ROOT / "__main__.py"
 
 
