@@ -53,6 +53,9 @@ class CalicoEbpf(pulumi.ComponentResource):
     """The Installation; depend on it to run after Calico is Ready in its dataplane."""
     ready: list[pulumi.Resource]
     """Depend on these to run after Calico is ready and kube-proxy is where it should be."""
+    operator: k8s.helm.v4.Chart
+    """The tigera-operator chart; depend on it to run once the operator is installed, without
+    waiting for the Installation to be Ready."""
 
     def __init__(
         self, name: str, args: CalicoEbpfArgs, opts: pulumi.ResourceOptions | None = None
@@ -94,7 +97,7 @@ class CalicoEbpf(pulumi.ComponentResource):
                 opts=child(namespace),
             )
             chart_deps.append(crds)
-        operator = k8s.helm.v4.Chart(
+        self.operator = operator = k8s.helm.v4.Chart(
             f"{name}-operator",
             chart=m.OPERATOR_CHART,
             version=args.calico_version,

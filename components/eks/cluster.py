@@ -48,6 +48,12 @@ class EksClusterArgs:
     """`configurationValues` for the vpc-cni add-on (what Calico needs of the VPC CNI)."""
     log_retention_days: int = defaults.LOG_RETENTION_DAYS
     tags: Mapping[str, str] = field(default_factory=dict)
+    cluster_tags: Mapping[str, str] = field(default_factory=dict)
+    """Tags on the EKS cluster alone; the program records what it deployed there (see
+    `components.deployed`), so the next run can refuse changes that cannot be applied."""
+    wait_for: Sequence[pulumi.Resource] = ()
+    """What the cluster (and so everything on it) waits on, and outlives on destroy: the VPC's
+    egress path, which nodes and controllers need while they are being deleted."""
 
 
 def access_entry_key(principal_arn: str) -> str:
@@ -194,8 +200,9 @@ class EksCluster(pulumi.ComponentResource):
             # CoreDNS: bootstrapped by EKS, or added after the nodes (CoreDns) when absent;
             # pulumi-eks would create it before any node exists (pulumi-eks#1819).
             coredns_addon_options=eks.CoreDnsAddonOptionsArgs(enabled=False),
+            cluster_tags=dict(args.cluster_tags) or None,
             tags=tags,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group, *args.wait_for]),
         )
 
         self.kubeconfig_json = pulumi.Output.secret(self.cluster.kubeconfig_json)
@@ -212,7 +219,7 @@ class EksCluster(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
-        aws.iam.RolePolicyAttachment(
+        cni_policy = aws.iam.RolePolicyAttachment(
             f"{name}-vpc-cni",
             role=cni_role.name,
             policy_arn=partition.partition.apply(
@@ -235,7 +242,9 @@ class EksCluster(pulumi.ComponentResource):
                 )
             ),
             tags=tags,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.cluster]),
+            # The policy attachment too: aws-node must have EC2 permissions from its first start,
+            # and keep them on destroy until the add-on (and its ENI clean-up) is gone.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.cluster, cni_policy]),
         )
 
         self.k8s_provider = k8s.Provider(

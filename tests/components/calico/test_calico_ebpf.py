@@ -150,8 +150,12 @@ def test_absent_creates_cluster_without_kube_proxy():
     }
     coredns = r.one("aws:eks/addon:Addon", "coredns")
     assert coredns.inputs["addonName"] == "coredns"
+    # After the nodes and the operator chart, never after the Installation: its Ready needs
+    # calico-kube-controllers, which needs this CoreDNS (lifecycle F2).
     assert r.one(MNG, "nodes-dev").urn in coredns.dependencies
-    assert _urn(r, INSTALLATION, "calico-installation") in coredns.dependencies
+    assert _urn(r, "kubernetes:helm.sh/v4:Chart", "calico-operator") in coredns.dependencies
+    assert _urn(r, INSTALLATION, "calico-installation") not in coredns.dependencies
+    assert coredns.options == {"customTimeouts": {"create": "30m", "update": "30m"}}
     felix = r.one(FELIX, "calico-felix").inputs["spec"]
     assert felix["bpfKubeProxyIptablesCleanupEnabled"] is True
 

@@ -47,7 +47,7 @@ def test_cluster_inputs_dev():
 
 
 def test_private_only_endpoint_when_no_public_cidrs():
-    c = planned("dev", "publicAccessCidrs=[]").one(CLUSTER, "eks").inputs
+    c = planned("dev", "publicAccessCidrs=[]", "deployInsideVpc=true").one(CLUSTER, "eks").inputs
     assert c["endpointPublicAccess"] is False
     assert "publicAccessCidrs" not in c
 
