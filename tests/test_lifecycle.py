@@ -213,7 +213,12 @@ def _updates(change):
 def test_rollback_to_iptables_updates_the_kube_proxy_patch_in_place():
     _, _, change = _change(after=IPTABLES)
     assert change.create == []
-    assert change.delete == []
+    # the two hand-over patches go at the end; the kube-proxy fields they held were taken over
+    # by calico-felix, before kube-proxy came back
+    assert [u.rsplit("::", 1)[1] for u in change.delete] == [
+        "calico-felix-handover",
+        "calico-felix-takeover",
+    ]
     assert change.release == []
     updates = _updates(change)
     assert updates["calico-kube-proxy"] == ("spec",)  # the park selector is released, not deleted
@@ -272,6 +277,10 @@ def test_allowed_transitions_across_modes_and_minor_versions():
     assert change.is_empty()
     _, _, change = _change(before=IPTABLES, after=())
     assert "calico-kube-proxy" in _updates(change)
+    assert [u.rsplit("::", 1)[1] for u in change.create] == [
+        "calico-felix-handover",
+        "calico-felix-takeover",
+    ]
 
 
 def test_instance_type_change_updates_the_node_group_under_its_name_prefix():

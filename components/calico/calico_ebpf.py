@@ -6,8 +6,10 @@ resolver); FelixConfiguration fields the project owns; the Installation, awaited
 operator reports it Ready in the requested dataplane; the APIServer; RBAC that lets aws-node
 annotate pods; and the kube-proxy patch, ordered against the Installation by mode:
 
-    kube-proxy not running (disabled): ... → Felix → Installation (Ready, BPF) → park kube-proxy
-    kube-proxy running (enabled):      ... → Felix → release kube-proxy → Installation
+    kube-proxy parked (disabled): ... → Felix (kube-proxy's fields left alone) → Installation
+                                  (Ready, BPF) → park kube-proxy → Felix takes over its
+                                  iptables clean-up and health port
+    kube-proxy running (enabled): ... → Felix → release kube-proxy → Installation
 
 so one `pulumi up` from bpf/disabled to iptables/enabled brings kube-proxy back before Calico
 leaves eBPF, and Services never lose their proxy.
@@ -107,15 +109,16 @@ class CalicoEbpf(pulumi.ComponentResource):
             opts=child(*chart_deps),
         )
 
-        felix = k8s.apiextensions.CustomResourcePatch(
-            f"{name}-felix",
-            api_version="crd.projectcalico.org/v1",
-            kind="FelixConfiguration",
-            # A patch owns only its own fields (server-side apply): the operator keeps writing
-            # bpfEnabled and the route tables into the same object.
-            metadata={"name": "default"},
-            spec=m.felix_spec(args.kube_proxy, args.calico_version),
-            opts=child(operator),
+        parked = args.kube_proxy is KubeProxyMode.DISABLED
+        felix_deps: list[pulumi.Resource] = [operator]
+        if parked:
+            # kube-proxy runs until the Installation is Ready: Felix must not clean its rules
+            # meanwhile (lifecycle review F11).
+            felix_deps.append(
+                self._felix(f"{name}-felix-handover", m.felix_handover_spec(), child(operator))
+            )
+        felix = self._felix(
+            f"{name}-felix", m.felix_spec(args.kube_proxy, args.calico_version), child(*felix_deps)
         )
 
         kube_proxy_patch = m.kube_proxy_patch(args.kube_proxy)
@@ -146,8 +149,12 @@ class CalicoEbpf(pulumi.ComponentResource):
             spec={},
             opts=child(self.installation),
         )
+        takeover: pulumi.Resource | None = None
         if kube_proxy_patch is not None and not release_first:
             kube_proxy = self._kube_proxy(name, kube_proxy_patch, child(self.installation))
+            takeover = self._felix(
+                f"{name}-felix-takeover", m.felix_takeover_spec(), child(kube_proxy)
+            )
 
         role, binding = m.aws_node_pod_patch_rbac(name)
         k8s.rbac.v1.ClusterRole(
@@ -161,8 +168,27 @@ class CalicoEbpf(pulumi.ComponentResource):
             opts=child(),
         )
 
-        self.ready = [self.installation, api_server, *([kube_proxy] if kube_proxy else [])]
+        self.ready = [
+            self.installation,
+            api_server,
+            *([kube_proxy] if kube_proxy else []),
+            *([takeover] if takeover else []),
+        ]
         self.register_outputs({"dataplane": args.dataplane.value})
+
+    def _felix(
+        self, name: str, spec: dict, opts: pulumi.ResourceOptions
+    ) -> k8s.apiextensions.CustomResourcePatch:
+        return k8s.apiextensions.CustomResourcePatch(
+            name,
+            api_version="crd.projectcalico.org/v1",
+            kind="FelixConfiguration",
+            # A patch owns only its own fields (server-side apply): the operator keeps writing
+            # bpfEnabled and the route tables into the same object.
+            metadata={"name": "default", "annotations": dict(m.PATCH_FORCE)},
+            spec=spec,
+            opts=opts,
+        )
 
     def _kube_proxy(
         self, name: str, patch: dict, opts: pulumi.ResourceOptions

@@ -53,12 +53,19 @@ def test_dev_plan_shows_calico_pieces():
     )
 
     felix = result.one(FELIX, "calico-felix").inputs
-    assert felix["metadata"] == {"name": "default"}
-    assert felix["spec"] == {
-        "bpfExternalServiceMode": "Tunnel",
+    assert felix["metadata"] == {
+        "name": "default",
+        "annotations": {"pulumi.com/patchForce": "true"},
+    }
+    assert felix["spec"] == {"bpfExternalServiceMode": "Tunnel", "bpfJITHardening": "Auto"}
+    # kube-proxy keeps its rules and port until it is parked; then Felix takes both over
+    assert result.one(FELIX, "calico-felix-handover").inputs["spec"] == {
+        "bpfKubeProxyHealthzPort": 10258.0,
+        "bpfKubeProxyIptablesCleanupEnabled": False,
+    }
+    assert result.one(FELIX, "calico-felix-takeover").inputs["spec"] == {
         "bpfKubeProxyHealthzPort": 10256.0,
         "bpfKubeProxyIptablesCleanupEnabled": True,
-        "bpfJITHardening": "Auto",
     }
     parked = result.one(KUBE_PROXY, "calico-kube-proxy").inputs
     assert parked["spec"] == {"template": {"spec": {"nodeSelector": {"non-calico": "true"}}}}
@@ -84,7 +91,8 @@ def test_every_planned_calico_resource_passes_its_crd_schema(overrides):
         + result.by_type(FELIX)
         + result.by_type("kubernetes:operator.tigera.io/v1:APIServer")
     )
-    assert len(crs) == 3
+    disabled = "kubeProxy=enabled" not in overrides and overrides != ABSENT
+    assert len(crs) == (5 if disabled else 3)
     for r in crs:
         obj = {k: r.inputs[k] for k in ("apiVersion", "kind", "metadata", "spec")}
         # mock inputs carry numbers as floats; the API server sees integers
@@ -110,6 +118,17 @@ def test_order_cluster_nodes_calico_ready_then_kube_proxy_parked():
     assert operator.urn in felix.dependencies
     assert {operator.urn, felix.urn} <= set(installation.dependencies)
     assert kube_proxy.dependencies == (installation.urn,)
+    handover = r.one(FELIX, "calico-felix-handover")
+    takeover = r.one(FELIX, "calico-felix-takeover")
+    assert handover.dependencies == (operator.urn,)
+    assert handover.urn in felix.dependencies
+    assert takeover.dependencies == (kube_proxy.urn,)
+
+
+def test_only_disabled_hands_felix_over():
+    for overrides in (IPTABLES, ABSENT):
+        names = [f.name for f in planned("dev", *overrides).by_type(FELIX)]
+        assert names == ["calico-felix"]
 
 
 def test_iptables_keeps_kube_proxy_and_orders_its_release_before_the_installation():
@@ -174,8 +193,8 @@ def test_calico_v3_32_installs_crd_chart_first():
     operator = r.one(CHART, "calico-operator")
     assert operator.inputs["version"] == "v3.32.1"
     assert _urn(r, CHART, "calico-crds") in operator.dependencies
-    felix = r.one(FELIX, "calico-felix").inputs["spec"]
-    assert felix["bpfKubeProxyHealthzPort"] == 10256.0
+    takeover = r.one(FELIX, "calico-felix-takeover").inputs["spec"]
+    assert takeover["bpfKubeProxyHealthzPort"] == 10256.0
 
 
 def test_modes_exposed_as_outputs():
