@@ -120,6 +120,7 @@ def compose(
             dataplane=settings.dataplane,
             kube_proxy=settings.kube_proxy,
             wait_for=list(node_groups),
+            kubeconfig=eks.kubeconfig_json,
         ),
         child,
     )

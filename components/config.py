@@ -75,8 +75,10 @@ _K8S_VERSION = re.compile(r"^\d+\.\d+$")
 _CALICO_VERSION = re.compile(r"^v(\d+)\.(\d+)\.(\d+)$")
 # EKS AMI release version of a Bottlerocket node group: the Bottlerocket version and the short
 # commit of its release, e.g. 1.47.0-6154605b (`aws eks describe-nodegroup`, releaseVersion;
-# EKS refuses the bare version, cloudposse/terraform-aws-eks-node-group#209).
-_RELEASE_VERSION = re.compile(r"^\d+\.\d+\.\d+-[0-9a-f]{8}$")
+# EKS refuses the bare version, cloudposse/terraform-aws-eks-node-group#209). The same string is
+# Bottlerocket's SSM parameter <variant>/<arch>/<version>/image_version (bottlerocket
+# tools/pubsys/policies/ssm/defaults.toml), whose older releases carry 7-digit commits.
+_RELEASE_VERSION = re.compile(r"^\d+\.\d+\.\d+-[0-9a-f]{7,8}$")
 _PRINCIPAL_ARN = re.compile(r"^arn:aws(-[a-z]+)*:iam::\d{12}:(role|user)/[\w+=,.@/-]{1,512}$")
 # Kubernetes label syntax (apimachinery validation: qualified name, DNS subdomain prefix).
 _LABEL_NAME = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)$")

@@ -411,7 +411,7 @@ def test_private_only_endpoint_needs_the_inside_vpc_statement():
     assert settings.public_access_cidrs == ()
 
 
-@pytest.mark.parametrize("release", ["1.47.0", "v1.47.0-6154605b", "1.47.0-6154605", "latest"])
+@pytest.mark.parametrize("release", ["1.47.0", "v1.47.0-6154605b", "1.47.0-61546", "latest"])
 def test_release_version_format_is_checked(release):
     groups = json.dumps({"g": {"instanceTypes": ["c5n.metal"], "releaseVersion": release}})
     raw = {"availabilityZones": '["us-west-2a", "us-west-2b"]', "deployInsideVpc": True}

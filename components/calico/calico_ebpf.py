@@ -48,6 +48,9 @@ class CalicoEbpfArgs:
     kube_proxy: KubeProxyMode = defaults.KUBE_PROXY
     wait_for: Sequence[pulumi.Resource] = ()
     """What must exist before the operator is installed (the node groups it runs on)."""
+    kubeconfig: pulumi.Input[str] | None = None
+    """Kubeconfig of the cluster, for the v3.32+ CRD chart's own provider, which adopts CRDs
+    that already exist (see README "Upgrades"). Without it the CRD chart uses `provider`."""
 
 
 class CalicoEbpf(pulumi.ComponentResource):
@@ -88,6 +91,20 @@ class CalicoEbpf(pulumi.ComponentResource):
         chart_deps: list[pulumi.Resource] = [namespace, endpoint, *args.wait_for]
         repository = k8s.helm.v4.RepositoryOptsArgs(repo=m.CHART_REPO)
         if m.needs_crd_chart(args.calico_version):
+            crd_provider: pulumi.ProviderResource = args.provider
+            if args.kubeconfig is not None:
+                # Upsert for the CRDs alone: after a v3.31 install the CRDs exist (created by the
+                # operator chart), and pulumi-kubernetes otherwise fails a create with
+                # AlreadyExists (provider option upsertExistingObjects, pulumi-kubernetes#4278).
+                # The rename hazard that option carries (create new, then delete old) is why the
+                # v3.31 -> v3.32 procedure forgets the old CRD resources first.
+                crd_provider = k8s.Provider(
+                    f"{name}-crds",
+                    kubeconfig=args.kubeconfig,
+                    enable_server_side_apply=True,
+                    upsert_existing_objects=True,
+                    opts=pulumi.ResourceOptions(parent=self),
+                )
             crds = k8s.helm.v4.Chart(
                 f"{name}-crds",
                 chart=m.CRD_CHART,
@@ -96,7 +113,9 @@ class CalicoEbpf(pulumi.ComponentResource):
                 namespace=m.NAMESPACE,
                 # Applied server-side by the provider: the Installation CRD (~1.46 MB) is too
                 # large for client-side apply's last-applied annotation.
-                opts=child(namespace),
+                opts=pulumi.ResourceOptions(
+                    parent=self, provider=crd_provider, depends_on=[namespace]
+                ),
             )
             chart_deps.append(crds)
         self.operator = operator = k8s.helm.v4.Chart(

@@ -193,6 +193,14 @@ def test_calico_v3_32_installs_crd_chart_first():
     operator = r.one(CHART, "calico-operator")
     assert operator.inputs["version"] == "v3.32.1"
     assert _urn(r, CHART, "calico-crds") in operator.dependencies
+    # the CRD chart's own provider adopts CRDs a v3.31 install left (README "Upgrades")
+    provider = r.one("pulumi:providers:kubernetes", "calico-crds")
+    assert provider.inputs["upsertExistingObjects"] == "true"
+    assert provider.inputs["enableServerSideApply"] == "true"
+    assert (
+        provider.inputs["kubeconfig"]
+        == r.one("pulumi:providers:kubernetes", "eks").inputs["kubeconfig"]
+    )
     takeover = r.one(FELIX, "calico-felix-takeover").inputs["spec"]
     assert takeover["bpfKubeProxyHealthzPort"] == 10256.0
 
