@@ -225,6 +225,23 @@ def test_rollback_to_iptables_updates_the_kube_proxy_patch_in_place():
     assert updates["calico-felix"] == ("spec",)
     assert updates["calico-installation"] == ("metadata", "spec")
     assert updates["eks"] == ("clusterTags",)
+    assert updates["eks-vpc-cni"] == ("configurationValues",)  # CLUSTER_ENDPOINT no longer needed
+
+
+def test_bench_pinning_the_node_os_updates_only_the_node_group():
+    groups = {
+        "bench": {
+            "instanceTypes": ["c5n.metal"],
+            "availabilityZones": ["us-west-2a"],
+            "placementGroup": True,
+            "labels": {"eks-calico-ebpf/role": "bench"},
+            "releaseVersion": "1.47.0-6154605b",
+        }
+    }
+    _, _, change = _change(after=(f"nodeGroups={json.dumps(groups)}",), stack="bench")
+    assert change.create == []
+    assert change.delete == []
+    assert _updates(change) == {"nodes-bench": ("releaseVersion",)}
 
 
 def test_calico_patch_upgrade_changes_the_chart_version_only():

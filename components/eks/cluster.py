@@ -227,7 +227,10 @@ class EksCluster(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        without_kube_proxy = args.kube_proxy is KubeProxyMode.ABSENT
+        # Whenever kube-proxy does not run on new nodes (absent, and disabled once parked: nodes
+        # added by scale-out or a node-group update never get a kube-proxy pod), aws-node must
+        # not need the `kubernetes` ClusterIP to start (lifecycle review F12).
+        without_kube_proxy = not args.kube_proxy.runs
         self.vpc_cni_addon = aws.eks.Addon(
             f"{name}-vpc-cni",
             cluster_name=args.cluster_name,

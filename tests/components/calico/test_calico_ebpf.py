@@ -72,11 +72,15 @@ def test_dev_plan_shows_calico_pieces():
 
 
 def test_vpc_cni_addon_configured_for_calico():
-    addon = planned("dev").one("aws:eks/addon:Addon", "eks-vpc-cni").inputs
+    result = planned("dev")
+    addon = result.one("aws:eks/addon:Addon", "eks-vpc-cni").inputs
+    # parked kube-proxy: new nodes never run it, so aws-node is told the real endpoint
     assert json.loads(addon["configurationValues"]) == {
         "enableNetworkPolicy": "false",
-        "env": {"ANNOTATE_POD_IP": "true"},
+        "env": {"ANNOTATE_POD_IP": "true", "CLUSTER_ENDPOINT": result.outputs["clusterEndpoint"]},
     }
+    running = planned("dev", *IPTABLES).one("aws:eks/addon:Addon", "eks-vpc-cni").inputs
+    assert json.loads(running["configurationValues"])["env"] == {"ANNOTATE_POD_IP": "true"}
 
 
 @pytest.mark.parametrize("overrides", [(), IPTABLES, ABSENT, ("calicoVersion=v3.32.1",)])
