@@ -5,8 +5,6 @@ registers them, and the diff between two plans (`components.testing.diff`).
 """
 
 import json
-import subprocess
-import sys
 
 import pulumi
 import pytest
@@ -22,8 +20,9 @@ from components.testing.diff import (
     plan_change,
 )
 from components.testing.mock_engine import registered_options, run_program
+from components.testing.plan import main as plan_main
 from components.testing.plan import stack_config
-from tests.conftest import ROOT, planned
+from tests.conftest import planned
 
 NAT = "aws:ec2/natGateway:NatGateway"
 RTA = "aws:ec2/routeTableAssociation:RouteTableAssociation"
@@ -203,7 +202,16 @@ def test_cluster_records_what_it_deployed_in_its_tags():
 
 
 def _change(before=(), after=(), stack="dev"):
-    return plan_change(stack, stack_config(stack, before), stack_config(stack, after))
+    """(before, after, diff) as `plan_change` computes them, with the cached "before" plan."""
+    old = planned(stack, *before)
+    new = run_program(stack, stack_config(stack, after), deployed=deployed_clusters(old))
+    return old, new, diff(old, new)
+
+
+def test_plan_change_is_what_the_tests_compute():
+    config = stack_config("dev", ["calicoVersion=v3.31.5"])
+    _, _, change = plan_change("dev", config, stack_config("dev"))
+    assert change == _change(before=("calicoVersion=v3.31.5",))[2]
 
 
 def _updates(change):
@@ -342,23 +350,21 @@ def test_deployed_clusters_carry_the_cluster_tags():
     assert clusters["eks-calico-ebpf-dev"]["stack"] == "dev"
 
 
-def _cli(*args):
-    return subprocess.run(
-        [sys.executable, "-m", "components.plan", "--stack", "dev", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+def _cli(capsys, *args):
+    """The plan's command line, in-process (the subprocess form is covered in test_plan.py)."""
+    code = plan_main(["--stack", "dev", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
-def test_cli_diff_json(tmp_path):
+def test_cli_diff_json(tmp_path, capsys):
     out = tmp_path / "diff.json"
-    proc = _cli("--before", "calicoVersion=v3.31.5", "--diff-json", str(out))
-    assert proc.returncode == 0, proc.stderr
+    code, stdout, stderr = _cli(
+        capsys, "--before", "calicoVersion=v3.31.5", "--diff-json", str(out)
+    )
+    assert code == 0, stderr
     operator = "urn:pulumi:dev::eks-calico-ebpf::eks-calico-ebpf:index:CalicoEbpf$kubernetes:helm.sh/v4:Chart::calico-operator"
-    assert f"~ update  {operator}  [version]" in proc.stdout
+    assert f"~ update  {operator}  [version]" in stdout
     document = json.loads(out.read_text())
     assert document["create"] == []
     assert document["delete"] == []
@@ -366,12 +372,12 @@ def test_cli_diff_json(tmp_path):
     assert {"urn": operator, "changed": ["version"]} in document["update"]
 
 
-def test_cli_refused_transition_is_one_line_and_non_zero():
-    proc = _cli("--before", "kubeProxy=disabled", "-c", "kubeProxy=absent")
-    assert proc.returncode == 1
-    (line,) = proc.stderr.strip().splitlines()
+def test_cli_refused_transition_is_one_line_and_non_zero(capsys):
+    code, stdout, stderr = _cli(capsys, "--before", "kubeProxy=disabled", "-c", "kubeProxy=absent")
+    assert code == 1
+    (line,) = stderr.strip().splitlines()
     assert line.startswith("error: eks-calico-ebpf:kubeProxy: cannot replace the deployed disabled")
-    assert proc.stdout == ""
+    assert stdout == ""
 
 
 # --------------------------------------------------------------------------- 9. options
