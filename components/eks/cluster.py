@@ -68,17 +68,25 @@ def endpoint_from_kubeconfig(kubeconfig: Mapping[str, Any]) -> str:
 
 
 def vpc_cni_configuration_values(
-    base: Mapping[str, Any], cluster_endpoint: str | None = None
+    base: Mapping[str, Any],
+    cluster_endpoint: str | None = None,
+    eni_tags: Mapping[str, str] | None = None,
 ) -> str:
     """JSON `configurationValues` for the vpc-cni add-on, keys sorted.
 
     `cluster_endpoint` sets `env.CLUSTER_ENDPOINT`, so aws-node reaches the API server without
     the `kubernetes` ClusterIP, which nothing serves on a cluster without kube-proxy
-    (aws/amazon-vpc-cni-k8s PR #2138).
+    (aws/amazon-vpc-cni-k8s PR #2138). `eni_tags` sets `env.ADDITIONAL_ENI_TAGS` (a JSON string,
+    amazon-vpc-cni-k8s README, since v1.6.0): the ENIs aws-node creates carry the stack's tags,
+    so any left behind by an interrupted destroy are found by them.
     """
     values: dict[str, Any] = json.loads(json.dumps(base))
     if cluster_endpoint is not None:
         values.setdefault("env", {})["CLUSTER_ENDPOINT"] = cluster_endpoint
+    if eni_tags:
+        values.setdefault("env", {})["ADDITIONAL_ENI_TAGS"] = json.dumps(
+            dict(eni_tags), sort_keys=True
+        )
     return json.dumps(values, sort_keys=True)
 
 
@@ -241,7 +249,7 @@ class EksCluster(pulumi.ComponentResource):
             resolve_conflicts_on_update="OVERWRITE",
             configuration_values=self.endpoint.apply(
                 lambda url: vpc_cni_configuration_values(
-                    args.vpc_cni_configuration, url if without_kube_proxy else None
+                    args.vpc_cni_configuration, url if without_kube_proxy else None, tags
                 )
             ),
             tags=tags,

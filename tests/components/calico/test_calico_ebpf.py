@@ -75,12 +75,17 @@ def test_vpc_cni_addon_configured_for_calico():
     result = planned("dev")
     addon = result.one("aws:eks/addon:Addon", "eks-vpc-cni").inputs
     # parked kube-proxy: new nodes never run it, so aws-node is told the real endpoint
+    eni_tags = '{"cluster": "eks-calico-ebpf-dev", "project": "eks-calico-ebpf", "stack": "dev"}'
     assert json.loads(addon["configurationValues"]) == {
         "enableNetworkPolicy": "false",
-        "env": {"ANNOTATE_POD_IP": "true", "CLUSTER_ENDPOINT": result.outputs["clusterEndpoint"]},
+        "env": {
+            "ADDITIONAL_ENI_TAGS": eni_tags,
+            "ANNOTATE_POD_IP": "true",
+            "CLUSTER_ENDPOINT": result.outputs["clusterEndpoint"],
+        },
     }
     running = planned("dev", *IPTABLES).one("aws:eks/addon:Addon", "eks-vpc-cni").inputs
-    assert json.loads(running["configurationValues"])["env"] == {"ANNOTATE_POD_IP": "true"}
+    assert "CLUSTER_ENDPOINT" not in json.loads(running["configurationValues"])["env"]
 
 
 @pytest.mark.parametrize("overrides", [(), IPTABLES, ABSENT, ("calicoVersion=v3.32.1",)])
@@ -167,10 +172,8 @@ def test_absent_creates_cluster_without_kube_proxy():
     assert cluster["kubeProxyAddonOptions"]["enabled"] is False
     assert r.by_type(KUBE_PROXY) == []
     addon = r.one("aws:eks/addon:Addon", "eks-vpc-cni").inputs
-    assert json.loads(addon["configurationValues"])["env"] == {
-        "ANNOTATE_POD_IP": "true",
-        "CLUSTER_ENDPOINT": r.outputs["clusterEndpoint"],
-    }
+    env = json.loads(addon["configurationValues"])["env"]
+    assert env["CLUSTER_ENDPOINT"] == r.outputs["clusterEndpoint"]
     coredns = r.one("aws:eks/addon:Addon", "coredns")
     assert coredns.inputs["addonName"] == "coredns"
     # After the nodes and the operator chart, never after the Installation: its Ready needs
