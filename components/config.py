@@ -630,8 +630,8 @@ def check_transition(settings: StackSettings, deployed: Mapping[str, str]) -> No
         raise ConfigError(
             "kubeProxy",
             settings.kube_proxy.value,
-            f"cannot replace the deployed {mode} on an existing cluster (whether EKS installs"
-            " kube-proxy, aws-node and CoreDNS is fixed when the cluster is created)",
+            f"cannot switch from the deployed {mode} on an existing cluster (whether EKS"
+            " installs kube-proxy, aws-node and CoreDNS is fixed when the cluster is created)",
             "absent" if mode == absent else "disabled or enabled; absent needs a new cluster",
         )
 

@@ -280,14 +280,14 @@ def test_calico_patch_upgrade_changes_the_chart_version_only():
         (
             ("kubeProxy=disabled",),
             ABSENT,
-            "eks-calico-ebpf:kubeProxy: cannot replace the deployed disabled",
+            "eks-calico-ebpf:kubeProxy: cannot switch from the deployed disabled",
         ),
         (
             ABSENT,
             ("kubeProxy=disabled",),
-            "eks-calico-ebpf:kubeProxy: cannot replace the deployed absent",
+            "eks-calico-ebpf:kubeProxy: cannot switch from the deployed absent",
         ),
-        (ABSENT, IPTABLES, "eks-calico-ebpf:kubeProxy: cannot replace the deployed absent"),
+        (ABSENT, IPTABLES, "eks-calico-ebpf:kubeProxy: cannot switch from the deployed absent"),
     ],
 )
 def test_refused_transitions_stop_before_any_resource(before, after, message):
@@ -372,11 +372,19 @@ def test_cli_diff_json(tmp_path, capsys):
     assert {"urn": operator, "changed": ["version"]} in document["update"]
 
 
+def test_cli_before_the_stack_file_as_it_is(capsys):
+    code, stdout, _ = _cli(capsys, "--before", "", "-c", "calicoVersion=v3.31.7")
+    assert code == 0
+    assert stdout == "no changes\n"
+
+
 def test_cli_refused_transition_is_one_line_and_non_zero(capsys):
     code, stdout, stderr = _cli(capsys, "--before", "kubeProxy=disabled", "-c", "kubeProxy=absent")
     assert code == 1
     (line,) = stderr.strip().splitlines()
-    assert line.startswith("error: eks-calico-ebpf:kubeProxy: cannot replace the deployed disabled")
+    assert line.startswith(
+        "error: eks-calico-ebpf:kubeProxy: cannot switch from the deployed disabled"
+    )
     assert stdout == ""
 
 

@@ -138,6 +138,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--diff-json", type=Path, metavar="FILE", help="with --before: write the change as JSON"
     )
     args = parser.parse_args(argv)
+    if args.diff_json and args.before is None:
+        parser.error("--diff-json needs --before (the configuration deployed now)")
     if args.before is not None:
         return _main_diff(args)
     try:
@@ -159,7 +161,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main_diff(args: argparse.Namespace) -> int:
     try:
-        before = stack_config(args.stack, args.before)
+        # `--before ''` alone: the deployment is the stack file as it is.
+        before = stack_config(args.stack, [item for item in args.before if item])
         after = stack_config(args.stack, args.config)
         _, result, change = plan_change(args.stack, before, after)
     except (PlanError, pulumi.RunError) as exc:
