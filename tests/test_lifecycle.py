@@ -150,8 +150,14 @@ def test_release_version_pins_the_node_os():
     groups = json.dumps(
         {"dev": {"instanceTypes": ["c5n.xlarge"], "releaseVersion": "1.47.0-6154605b"}}
     )
-    inputs = planned("dev", f"nodeGroups={groups}").one(MNG, "nodes-dev").inputs
-    assert inputs["releaseVersion"] == "1.47.0-6154605b"
+    pinned = planned("dev", f"nodeGroups={groups}")
+    assert pinned.one(MNG, "nodes-dev").inputs["releaseVersion"] == "1.47.0-6154605b"
+    assert not any("releaseVersion" in w for w in pinned.warnings)
+    assert [w for w in planned("dev").warnings if "releaseVersion" in w] == [
+        "node group dev: releaseVersion is not set, so EKS takes the newest Bottlerocket release"
+        " when the group is created and on every update of it; pin a tested one"
+        " (README: Upgrades)"
+    ]
 
 
 # --------------------------------------------------------------------------- 7. preflight

@@ -198,6 +198,13 @@ class BottlerocketNodeGroup(pulumi.ComponentResource):
         # boot. With a prefix the replacement group is created first, under a fresh suffix.
         # Group names are unique per cluster, so the cluster name is not repeated in it.
         self.node_group_name_prefix = f"{args.group_name}-"
+        if spec.release_version is None:
+            pulumi.log.warn(
+                f"node group {args.group_name}: releaseVersion is not set, so EKS takes the newest"
+                " Bottlerocket release when the group is created and on every update of it;"
+                " pin a tested one (README: Upgrades)",
+                resource=self,
+            )
         eks.ManagedNodeGroup(
             name,
             cluster=args.cluster,
