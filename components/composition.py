@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pulumi
 
 from .calico.calico_ebpf import VPC_CNI_CONFIGURATION, CalicoEbpf, CalicoEbpfArgs
-from .config import StackSettings
+from .config import StackSettings, deployed_tags
 from .eks.cluster import EksCluster, EksClusterArgs
 from .eks.coredns import CoreDns, CoreDnsArgs
 from .eks.node_group import BottlerocketNodeGroup, BottlerocketNodeGroupArgs
@@ -47,7 +47,10 @@ def compose(
     settings: StackSettings,
     tags: Mapping[str, str],
     parent: pulumi.Resource | None = None,
+    cluster_tags: Mapping[str, str] | None = None,
 ) -> Composition:
+    """`cluster_tags` (default: what `settings` deploy, `config.deployed_tags`) go on the EKS
+    cluster alone, where the next run reads them back."""
     child = pulumi.ResourceOptions(parent=parent)
 
     vpc = Vpc(
@@ -78,6 +81,10 @@ def compose(
             vpc_cni_configuration=VPC_CNI_CONFIGURATION,
             log_retention_days=settings.log_retention_days,
             tags=tags,
+            cluster_tags=deployed_tags(settings) if cluster_tags is None else cluster_tags,
+            # Teardown order: the cluster, its add-ons and node groups, and every controller on
+            # it are deleted while the private subnets still reach AWS APIs through NAT.
+            wait_for=vpc.egress,
         ),
         child,
     )
@@ -96,7 +103,7 @@ def compose(
                     for az in (spec.availability_zones or settings.availability_zones)
                 ],
                 partition=eks.partition,
-                wait_for=[eks.vpc_cni_addon],
+                wait_for=[eks.vpc_cni_addon, *vpc.egress],
                 tags=tags,
             ),
             child,
@@ -113,18 +120,21 @@ def compose(
             dataplane=settings.dataplane,
             kube_proxy=settings.kube_proxy,
             wait_for=list(node_groups),
+            kubeconfig=eks.kubeconfig_json,
         ),
         child,
     )
 
     coredns = None
     if settings.kube_proxy is KubeProxyMode.ABSENT:
-        # EKS installed no CoreDNS on this cluster; it can only run once nodes and Calico do.
+        # EKS installed no CoreDNS on this cluster. It needs nodes and calico-node, but not the
+        # Installation's Ready, which itself waits for DNS (calico-kube-controllers): so after
+        # the operator chart, in parallel with the Installation.
         coredns = CoreDns(
             "coredns",
             CoreDnsArgs(
                 cluster_name=settings.cluster_name,
-                wait_for=[*node_groups, calico.installation],
+                wait_for=[*node_groups, calico.operator],
                 tags=tags,
             ),
             child,
@@ -143,7 +153,9 @@ def compose(
                 partition=eks.partition,
                 provider=eks.k8s_provider,
                 tags=tags,
-                wait_for=calico.ready,
+                # The egress path too: on destroy the controller deletes NLBs, target groups and
+                # security groups through NAT before its chart goes.
+                wait_for=[*calico.ready, *vpc.egress],
             ),
             child,
         )
@@ -177,7 +189,12 @@ def compose(
                 health_check_cidrs=vpc.load_balancer_subnet_cidrs(settings.load_balancer_scheme),
                 dataplane=settings.dataplane,
                 provider=eks.k8s_provider,
-                wait_for=[demo.namespace_resource, *([lbc.chart] if lbc else []), *calico.ready],
+                wait_for=[
+                    demo.namespace_resource,
+                    *([lbc.chart] if lbc else []),
+                    *calico.ready,
+                    *vpc.egress,
+                ],
             ),
             child,
         )

@@ -51,6 +51,7 @@ KEYS: dict[str, str] = {
     "allowedClientCidrs": "client networks admitted through the NLB",
     "demoApp": "deploy the client-IP echo demo behind an NLB",
     "demoAppPort": "port the demo's NLB listens on",
+    "deployInsideVpc": "pulumi runs inside the VPC (allows an empty publicAccessCidrs)",
 }
 
 NODE_GROUP_KEYS = (
@@ -64,6 +65,7 @@ NODE_GROUP_KEYS = (
     "availabilityZones",
     "placementGroup",
     "bottlerocketSettings",
+    "releaseVersion",
 )
 
 _CLUSTER_NAME = re.compile(r"^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$")
@@ -71,6 +73,12 @@ _GROUP_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,18}[a-z0-9])?$")
 _INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9-]+$")
 _K8S_VERSION = re.compile(r"^\d+\.\d+$")
 _CALICO_VERSION = re.compile(r"^v(\d+)\.(\d+)\.(\d+)$")
+# EKS AMI release version of a Bottlerocket node group: the Bottlerocket version and the short
+# commit of its release, e.g. 1.47.0-6154605b (`aws eks describe-nodegroup`, releaseVersion;
+# EKS refuses the bare version, cloudposse/terraform-aws-eks-node-group#209). The same string is
+# Bottlerocket's SSM parameter <variant>/<arch>/<version>/image_version (bottlerocket
+# tools/pubsys/policies/ssm/defaults.toml), whose older releases carry 7-digit commits.
+_RELEASE_VERSION = re.compile(r"^\d+\.\d+\.\d+-[0-9a-f]{7,8}$")
 _PRINCIPAL_ARN = re.compile(r"^arn:aws(-[a-z]+)*:iam::\d{12}:(role|user)/[\w+=,.@/-]{1,512}$")
 # Kubernetes label syntax (apimachinery validation: qualified name, DNS subdomain prefix).
 _LABEL_NAME = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)$")
@@ -101,6 +109,7 @@ class StackSettings:
     allowed_client_cidrs: tuple[str, ...]
     demo_app: bool
     demo_app_port: int
+    deploy_inside_vpc: bool = False
 
 
 # --------------------------------------------------------------------------- value readers
@@ -306,6 +315,16 @@ def _node_group(name: str, value: Any, cluster_azs: tuple[str, ...]) -> NodeGrou
             f'a single AZ, e.g. ["{cluster_azs[0]}"]',
         )
     disk = value.get("diskSizeGiB", defaults.DISK_SIZE_GIB)
+    release = value.get("releaseVersion")
+    if release is not None and (
+        not isinstance(release, str) or not _RELEASE_VERSION.match(release)
+    ):
+        raise ConfigError(
+            f"{key}.releaseVersion",
+            release,
+            "is not a Bottlerocket release version of EKS",
+            "VERSION-COMMIT as EKS lists it, e.g. 1.47.0-6154605b",
+        )
     return NodeGroupSpec(
         instance_types=_instance_types(f"{key}.instanceTypes", value["instanceTypes"]),
         min_size=min_size,
@@ -319,6 +338,7 @@ def _node_group(name: str, value: Any, cluster_azs: tuple[str, ...]) -> NodeGrou
         bottlerocket_settings=_bottlerocket_settings(
             f"{key}.bottlerocketSettings", value.get("bottlerocketSettings", {})
         ),
+        release_version=release,
     )
 
 
@@ -508,7 +528,12 @@ def parse_settings(raw: Mapping[str, Any], *, region: str | None, stack: str) ->
             'the client networks to admit, e.g. ["203.0.113.0/24"], or exactly ["0.0.0.0/0"]',
         )
 
-    return StackSettings(
+    public_access = _cidr_list(
+        "publicAccessCidrs", get("publicAccessCidrs", []), example="203.0.113.10/32"
+    )
+    inside_vpc = _bool("deployInsideVpc", get("deployInsideVpc", False))
+
+    settings = StackSettings(
         cluster_name=cluster_name,
         region=region,
         vpc_cidr=vpc,
@@ -518,9 +543,7 @@ def parse_settings(raw: Mapping[str, Any], *, region: str | None, stack: str) ->
             get("kubernetesVersion", defaults.KUBERNETES_VERSION)
         ),
         service_cidr=service,
-        public_access_cidrs=_cidr_list(
-            "publicAccessCidrs", get("publicAccessCidrs", []), example="203.0.113.10/32"
-        ),
+        public_access_cidrs=public_access,
         admin_principal_arns=_principal_arns(get("adminPrincipalArns", [])),
         log_retention_days=_log_retention(get("logRetentionDays", defaults.LOG_RETENTION_DAYS)),
         node_groups=_node_groups(raw.get("nodeGroups"), azs),
@@ -540,7 +563,21 @@ def parse_settings(raw: Mapping[str, Any], *, region: str | None, stack: str) ->
         allowed_client_cidrs=allowed,
         demo_app=demo_app,
         demo_app_port=_int("demoAppPort", get("demoAppPort", defaults.DEMO_APP_PORT), 1, 65535),
+        deploy_inside_vpc=inside_vpc,
     )
+    if not public_access and not inside_vpc:
+        # The same run installs Calico (and the LBC, the demo) through the Kubernetes API; with
+        # the public endpoint off, the host name resolves to private addresses only, and the
+        # first Kubernetes object fails ~15 minutes in, after the cluster was created.
+        raise ConfigError(
+            "publicAccessCidrs",
+            [],
+            "is empty (public API endpoint off), so a run from outside the VPC cannot reach the"
+            " API to install Calico",
+            'the networks pulumi runs from, e.g. ["203.0.113.10/32"],'
+            " or set deployInsideVpc: true when it runs inside the VPC",
+        )
+    return settings
 
 
 def _log_retention(value: Any) -> int:
@@ -553,3 +590,114 @@ def _log_retention(value: Any) -> int:
             ", ".join(map(str, defaults.ALLOWED_LOG_RETENTION_DAYS)),
         )
     return days
+
+
+# --------------------------------------------------------------------------- what is deployed
+
+# Cluster tags recording what the program deployed. The next run reads them back from the live
+# cluster (`aws.eks.get_cluster`, in `__main__.py`) and refuses a change that cannot be applied
+# in place, before any resource changes. They are the cluster's own record: a stack file or a
+# stack output could be edited or lost independently of the cluster.
+DEPLOYED_TAGS = {
+    "calicoVersion": f"{NAMESPACE}/calico-version",
+    "kubeProxy": f"{NAMESPACE}/kube-proxy",
+    "creator": f"{NAMESPACE}/creator",
+}
+
+
+def deployed_tags(settings: StackSettings, creator: str | None = None) -> dict[str, str]:
+    """The tags that record `settings` (and the principal that created the cluster)."""
+    tags = {
+        DEPLOYED_TAGS["calicoVersion"]: settings.calico_version,
+        DEPLOYED_TAGS["kubeProxy"]: settings.kube_proxy.value,
+    }
+    if creator:
+        tags[DEPLOYED_TAGS["creator"]] = creator
+    return tags
+
+
+def check_transition(settings: StackSettings, deployed: Mapping[str, str]) -> None:
+    """Refuse, with one line, a change from the deployed tags that would half-apply or destroy.
+
+    `deployed` is the existing cluster's tag map; tags it lacks (a cluster made before they
+    existed) are not checked.
+    """
+    mode = deployed.get(DEPLOYED_TAGS["kubeProxy"])
+    absent = KubeProxyMode.ABSENT.value
+    if mode is not None and (mode == absent) != (settings.kube_proxy is KubeProxyMode.ABSENT):
+        # bootstrapSelfManagedAddons is creation-time and pulumi-eks ignores changes to it
+        # (nodejs/eks/cluster/cluster.ts ignoreChanges); the rest of the program would change.
+        raise ConfigError(
+            "kubeProxy",
+            settings.kube_proxy.value,
+            f"cannot switch from the deployed {mode} on an existing cluster (whether EKS"
+            " installs kube-proxy, aws-node and CoreDNS is fixed when the cluster is created)",
+            "absent" if mode == absent else "disabled or enabled; absent needs a new cluster",
+        )
+
+    old = deployed.get(DEPLOYED_TAGS["calicoVersion"])
+    if old is None or not _CALICO_VERSION.match(old):
+        return
+    new = settings.calico_version
+    before, after = _version_tuple(old), _version_tuple(new)
+    if after < before:
+        raise ConfigError(
+            "calicoVersion",
+            new,
+            f"is older than the deployed {old}; Calico does not support downgrades (CRDs and"
+            " the operator's stored objects only move forward)",
+            f"{old} or a later release",
+        )
+    if before[:2] < (3, 32) <= after[:2]:
+        # v3.32 moves the CRDs from the operator chart into the crd.projectcalico.org.v1 chart,
+        # under new Pulumi resource names: the update fails with AlreadyExists, and forcing it
+        # deletes the old CRDs, and with them the Installation and every Calico object.
+        raise ConfigError(
+            "calicoVersion",
+            new,
+            f"crosses the v3.32 CRD move from the deployed {old}; an in-place update would"
+            " delete every Calico CRD and object",
+            f"a v{before[0]}.{before[1]}.x release >= {old}, or follow README"
+            ' "Upgrades: Calico v3.31 to v3.32"',
+        )
+
+
+def _version_tuple(version: str) -> tuple[int, int, int]:
+    m = _CALICO_VERSION.match(version)
+    assert m is not None
+    major, minor, patch = (int(g) for g in m.groups())
+    return major, minor, patch
+
+
+def caller_principal(caller_arn: str) -> str:
+    """The IAM principal behind a caller identity: an STS assumed-role session maps to its role
+    (path unknown), an IAM user to itself."""
+    m = re.match(r"^arn:(aws[-a-z]*):sts::(\d{12}):assumed-role/([^/]+)/", caller_arn)
+    if m:
+        return f"arn:{m.group(1)}:iam::{m.group(2)}:role/{m.group(3)}"
+    return caller_arn
+
+
+def check_admin_principals(settings: StackSettings, creator_arn: str) -> None:
+    """Refuse an `adminPrincipalArns` entry that is the cluster's creator (the identity running
+    the first deploy): pulumi-eks always sets bootstrapClusterCreatorAdminPermissions, so EKS
+    already made that principal's access entry, and a second one fails with
+    ResourceInUseException (AWS CreateAccessEntry: one entry per principal)."""
+    caller = caller_principal(creator_arn)
+    kind, _, caller_name = caller.split(":", 5)[5].partition("/")
+    account = caller.split(":")[4]
+    for arn in settings.admin_principal_arns:
+        entry_kind, _, path_name = arn.split(":", 5)[5].partition("/")
+        same = (
+            arn.split(":")[4] == account
+            and entry_kind == kind
+            and path_name.rsplit("/", 1)[-1] == caller_name
+        )
+        if same:
+            raise ConfigError(
+                "adminPrincipalArns",
+                arn,
+                "is the identity that creates the cluster, which EKS already makes cluster-admin"
+                " (a second access entry for it fails)",
+                "other principals only; remove this one",
+            )

@@ -19,6 +19,7 @@ GROUP = {"instanceTypes": ["c5n.metal"]}
 
 def settings(**raw):
     raw.setdefault("availabilityZones", AZS)
+    raw.setdefault("deployInsideVpc", "true")
     return parse_settings(raw, region="us-west-2", stack="t")
 
 

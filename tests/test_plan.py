@@ -109,7 +109,16 @@ def test_cli_writes_json_and_manifests(tmp_path):
     expected = planned("dev").as_json()["resources"]
     assert document["resources"] == json.loads(json.dumps(expected))
     for r in document["resources"]:
-        assert set(r) == {"urn", "type", "name", "parent", "custom", "inputs", "dependencies"}
+        assert set(r) == {
+            "urn",
+            "type",
+            "name",
+            "parent",
+            "custom",
+            "inputs",
+            "dependencies",
+            "options",
+        }
     written = sorted(p.name for p in manifests.glob("*.yaml"))
     for name in written:
         obj = yaml.safe_load((manifests / name).read_text())

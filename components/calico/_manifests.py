@@ -98,26 +98,55 @@ def installation_spec(dataplane: Dataplane) -> dict[str, Any]:
 
 def felix_spec(kube_proxy: KubeProxyMode, calico_version: str) -> dict[str, Any]:
     """The FelixConfiguration fields the project owns (the operator owns bpfEnabled and the
-    route tables; the component never sets those)."""
-    if kube_proxy.runs:
-        spare = 0 if parse_version(calico_version)[:2] >= (3, 32) else SPARE_HEALTHZ_PORT_V3_31
-        healthz, cleanup = spare, False
-    else:
-        healthz, cleanup = KUBE_PROXY_HEALTHZ_PORT, True
-    return {
+    route tables; the component never sets those).
+
+    With kube-proxy `disabled`, the two kube-proxy fields are not here: they move in two steps,
+    `felix_handover_spec` before the Installation and `felix_takeover_spec` once kube-proxy is
+    parked, so Felix never cleans kube-proxy's iptables rules while kube-proxy still runs.
+    """
+    spec: dict[str, Any] = {
         # DSR "is not compatible with external traffic through a load balancer": the NLB
         # expects replies from the node it sent to (troubleshoot-ebpf.mdx).
         "bpfExternalServiceMode": "Tunnel",
-        # Felix answers the load balancers' kube-proxy health checks. Set explicitly: newer
-        # operators default it to 0 in BPF mode unless kubeProxyManagement is Enabled.
-        "bpfKubeProxyHealthzPort": healthz,
-        # "Should only be enabled if kube-proxy is not running" (CRD description); with both
-        # running they fight over iptables (projectcalico/calico#10538).
-        "bpfKubeProxyIptablesCleanupEnabled": cleanup,
         # Bottlerocket sets net.core.bpf_jit_harden=2, which makes policy programs load 10-20x
         # slower and can break large ones; Auto lowers it to 1 (projectcalico/calico#11015).
         "bpfJITHardening": "Auto",
     }
+    if kube_proxy is KubeProxyMode.ENABLED:
+        spare = 0 if parse_version(calico_version)[:2] >= (3, 32) else SPARE_HEALTHZ_PORT_V3_31
+        spec.update(_kube_proxy_fields(healthz=spare, cleanup=False))
+    elif kube_proxy is KubeProxyMode.ABSENT:
+        spec.update(_kube_proxy_fields(healthz=KUBE_PROXY_HEALTHZ_PORT, cleanup=True))
+    return spec
+
+
+def felix_handover_spec() -> dict[str, Any]:
+    """kube-proxy `disabled`, until kube-proxy is parked: leave its rules and port alone.
+    10258 is a valid spare port in v3.31 and v3.32 alike, so this patch never changes."""
+    return _kube_proxy_fields(healthz=SPARE_HEALTHZ_PORT_V3_31, cleanup=False)
+
+
+def felix_takeover_spec() -> dict[str, Any]:
+    """kube-proxy `disabled`, once it is parked: Felix removes its leftover iptables rules and
+    answers load-balancer health checks on its port."""
+    return _kube_proxy_fields(healthz=KUBE_PROXY_HEALTHZ_PORT, cleanup=True)
+
+
+def _kube_proxy_fields(*, healthz: int, cleanup: bool) -> dict[str, Any]:
+    return {
+        # Felix answers the load balancers' kube-proxy health checks. Set explicitly: pinned
+        # rather than left to operator defaults, which differ between operator releases.
+        "bpfKubeProxyHealthzPort": healthz,
+        # "Should only be enabled if kube-proxy is not running" (CRD description); with both
+        # running they fight over iptables (projectcalico/calico#10538, enabling-ebpf.mdx).
+        "bpfKubeProxyIptablesCleanupEnabled": cleanup,
+    }
+
+
+# Each FelixConfiguration patch is its own server-side-apply field manager; a later patch
+# setting the same field takes it over instead of failing on the conflict (pulumi-kubernetes
+# Patch resources, annotation `pulumi.com/patchForce`).
+PATCH_FORCE = {"pulumi.com/patchForce": "true"}
 
 
 ENDPOINT_CONFIGMAP = {"name": "kubernetes-services-endpoint", "namespace": NAMESPACE}

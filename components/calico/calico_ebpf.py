@@ -6,8 +6,10 @@ resolver); FelixConfiguration fields the project owns; the Installation, awaited
 operator reports it Ready in the requested dataplane; the APIServer; RBAC that lets aws-node
 annotate pods; and the kube-proxy patch, ordered against the Installation by mode:
 
-    kube-proxy not running (disabled): ... → Felix → Installation (Ready, BPF) → park kube-proxy
-    kube-proxy running (enabled):      ... → Felix → release kube-proxy → Installation
+    kube-proxy parked (disabled): ... → Felix (kube-proxy's fields left alone) → Installation
+                                  (Ready, BPF) → park kube-proxy → Felix takes over its
+                                  iptables clean-up and health port
+    kube-proxy running (enabled): ... → Felix → release kube-proxy → Installation
 
 so one `pulumi up` from bpf/disabled to iptables/enabled brings kube-proxy back before Calico
 leaves eBPF, and Services never lose their proxy.
@@ -46,6 +48,9 @@ class CalicoEbpfArgs:
     kube_proxy: KubeProxyMode = defaults.KUBE_PROXY
     wait_for: Sequence[pulumi.Resource] = ()
     """What must exist before the operator is installed (the node groups it runs on)."""
+    kubeconfig: pulumi.Input[str] | None = None
+    """Kubeconfig of the cluster, for the v3.32+ CRD chart's own provider, which adopts CRDs
+    that already exist (see README "Upgrades"). Without it the CRD chart uses `provider`."""
 
 
 class CalicoEbpf(pulumi.ComponentResource):
@@ -53,6 +58,9 @@ class CalicoEbpf(pulumi.ComponentResource):
     """The Installation; depend on it to run after Calico is Ready in its dataplane."""
     ready: list[pulumi.Resource]
     """Depend on these to run after Calico is ready and kube-proxy is where it should be."""
+    operator: k8s.helm.v4.Chart
+    """The tigera-operator chart; depend on it to run once the operator is installed, without
+    waiting for the Installation to be Ready."""
 
     def __init__(
         self, name: str, args: CalicoEbpfArgs, opts: pulumi.ResourceOptions | None = None
@@ -83,6 +91,20 @@ class CalicoEbpf(pulumi.ComponentResource):
         chart_deps: list[pulumi.Resource] = [namespace, endpoint, *args.wait_for]
         repository = k8s.helm.v4.RepositoryOptsArgs(repo=m.CHART_REPO)
         if m.needs_crd_chart(args.calico_version):
+            crd_provider: pulumi.ProviderResource = args.provider
+            if args.kubeconfig is not None:
+                # Upsert for the CRDs alone: after a v3.31 install the CRDs exist (created by the
+                # operator chart), and pulumi-kubernetes otherwise fails a create with
+                # AlreadyExists (provider option upsertExistingObjects, pulumi-kubernetes#4278).
+                # The rename hazard that option carries (create new, then delete old) is why the
+                # v3.31 -> v3.32 procedure forgets the old CRD resources first.
+                crd_provider = k8s.Provider(
+                    f"{name}-crds",
+                    kubeconfig=args.kubeconfig,
+                    enable_server_side_apply=True,
+                    upsert_existing_objects=True,
+                    opts=pulumi.ResourceOptions(parent=self),
+                )
             crds = k8s.helm.v4.Chart(
                 f"{name}-crds",
                 chart=m.CRD_CHART,
@@ -91,10 +113,12 @@ class CalicoEbpf(pulumi.ComponentResource):
                 namespace=m.NAMESPACE,
                 # Applied server-side by the provider: the Installation CRD (~1.46 MB) is too
                 # large for client-side apply's last-applied annotation.
-                opts=child(namespace),
+                opts=pulumi.ResourceOptions(
+                    parent=self, provider=crd_provider, depends_on=[namespace]
+                ),
             )
             chart_deps.append(crds)
-        operator = k8s.helm.v4.Chart(
+        self.operator = operator = k8s.helm.v4.Chart(
             f"{name}-operator",
             chart=m.OPERATOR_CHART,
             version=args.calico_version,
@@ -104,15 +128,16 @@ class CalicoEbpf(pulumi.ComponentResource):
             opts=child(*chart_deps),
         )
 
-        felix = k8s.apiextensions.CustomResourcePatch(
-            f"{name}-felix",
-            api_version="crd.projectcalico.org/v1",
-            kind="FelixConfiguration",
-            # A patch owns only its own fields (server-side apply): the operator keeps writing
-            # bpfEnabled and the route tables into the same object.
-            metadata={"name": "default"},
-            spec=m.felix_spec(args.kube_proxy, args.calico_version),
-            opts=child(operator),
+        parked = args.kube_proxy is KubeProxyMode.DISABLED
+        felix_deps: list[pulumi.Resource] = [operator]
+        if parked:
+            # kube-proxy runs until the Installation is Ready: Felix must not clean its rules
+            # meanwhile (lifecycle review F11).
+            felix_deps.append(
+                self._felix(f"{name}-felix-handover", m.felix_handover_spec(), child(operator))
+            )
+        felix = self._felix(
+            f"{name}-felix", m.felix_spec(args.kube_proxy, args.calico_version), child(*felix_deps)
         )
 
         kube_proxy_patch = m.kube_proxy_patch(args.kube_proxy)
@@ -143,8 +168,12 @@ class CalicoEbpf(pulumi.ComponentResource):
             spec={},
             opts=child(self.installation),
         )
+        takeover: pulumi.Resource | None = None
         if kube_proxy_patch is not None and not release_first:
             kube_proxy = self._kube_proxy(name, kube_proxy_patch, child(self.installation))
+            takeover = self._felix(
+                f"{name}-felix-takeover", m.felix_takeover_spec(), child(kube_proxy)
+            )
 
         role, binding = m.aws_node_pod_patch_rbac(name)
         k8s.rbac.v1.ClusterRole(
@@ -158,8 +187,27 @@ class CalicoEbpf(pulumi.ComponentResource):
             opts=child(),
         )
 
-        self.ready = [self.installation, api_server, *([kube_proxy] if kube_proxy else [])]
+        self.ready = [
+            self.installation,
+            api_server,
+            *([kube_proxy] if kube_proxy else []),
+            *([takeover] if takeover else []),
+        ]
         self.register_outputs({"dataplane": args.dataplane.value})
+
+    def _felix(
+        self, name: str, spec: dict, opts: pulumi.ResourceOptions
+    ) -> k8s.apiextensions.CustomResourcePatch:
+        return k8s.apiextensions.CustomResourcePatch(
+            name,
+            api_version="crd.projectcalico.org/v1",
+            kind="FelixConfiguration",
+            # A patch owns only its own fields (server-side apply): the operator keeps writing
+            # bpfEnabled and the route tables into the same object.
+            metadata={"name": "default", "annotations": dict(m.PATCH_FORCE)},
+            spec=spec,
+            opts=opts,
+        )
 
     def _kube_proxy(
         self, name: str, patch: dict, opts: pulumi.ResourceOptions

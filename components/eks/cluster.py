@@ -48,6 +48,12 @@ class EksClusterArgs:
     """`configurationValues` for the vpc-cni add-on (what Calico needs of the VPC CNI)."""
     log_retention_days: int = defaults.LOG_RETENTION_DAYS
     tags: Mapping[str, str] = field(default_factory=dict)
+    cluster_tags: Mapping[str, str] = field(default_factory=dict)
+    """Tags on the EKS cluster alone; the program records what it deployed there (see
+    `components.deployed`), so the next run can refuse changes that cannot be applied."""
+    wait_for: Sequence[pulumi.Resource] = ()
+    """What the cluster (and so everything on it) waits on, and outlives on destroy: the VPC's
+    egress path, which nodes and controllers need while they are being deleted."""
 
 
 def access_entry_key(principal_arn: str) -> str:
@@ -62,17 +68,25 @@ def endpoint_from_kubeconfig(kubeconfig: Mapping[str, Any]) -> str:
 
 
 def vpc_cni_configuration_values(
-    base: Mapping[str, Any], cluster_endpoint: str | None = None
+    base: Mapping[str, Any],
+    cluster_endpoint: str | None = None,
+    eni_tags: Mapping[str, str] | None = None,
 ) -> str:
     """JSON `configurationValues` for the vpc-cni add-on, keys sorted.
 
     `cluster_endpoint` sets `env.CLUSTER_ENDPOINT`, so aws-node reaches the API server without
     the `kubernetes` ClusterIP, which nothing serves on a cluster without kube-proxy
-    (aws/amazon-vpc-cni-k8s PR #2138).
+    (aws/amazon-vpc-cni-k8s PR #2138). `eni_tags` sets `env.ADDITIONAL_ENI_TAGS` (a JSON string,
+    amazon-vpc-cni-k8s README, since v1.6.0): the ENIs aws-node creates carry the stack's tags,
+    so any left behind by an interrupted destroy are found by them.
     """
     values: dict[str, Any] = json.loads(json.dumps(base))
     if cluster_endpoint is not None:
         values.setdefault("env", {})["CLUSTER_ENDPOINT"] = cluster_endpoint
+    if eni_tags:
+        values.setdefault("env", {})["ADDITIONAL_ENI_TAGS"] = json.dumps(
+            dict(eni_tags), sort_keys=True
+        )
     return json.dumps(values, sort_keys=True)
 
 
@@ -194,8 +208,9 @@ class EksCluster(pulumi.ComponentResource):
             # CoreDNS: bootstrapped by EKS, or added after the nodes (CoreDns) when absent;
             # pulumi-eks would create it before any node exists (pulumi-eks#1819).
             coredns_addon_options=eks.CoreDnsAddonOptionsArgs(enabled=False),
+            cluster_tags=dict(args.cluster_tags) or None,
             tags=tags,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group, *args.wait_for]),
         )
 
         self.kubeconfig_json = pulumi.Output.secret(self.cluster.kubeconfig_json)
@@ -212,7 +227,7 @@ class EksCluster(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
-        aws.iam.RolePolicyAttachment(
+        cni_policy = aws.iam.RolePolicyAttachment(
             f"{name}-vpc-cni",
             role=cni_role.name,
             policy_arn=partition.partition.apply(
@@ -220,7 +235,10 @@ class EksCluster(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        without_kube_proxy = args.kube_proxy is KubeProxyMode.ABSENT
+        # Whenever kube-proxy does not run on new nodes (absent, and disabled once parked: nodes
+        # added by scale-out or a node-group update never get a kube-proxy pod), aws-node must
+        # not need the `kubernetes` ClusterIP to start (lifecycle review F12).
+        without_kube_proxy = not args.kube_proxy.runs
         self.vpc_cni_addon = aws.eks.Addon(
             f"{name}-vpc-cni",
             cluster_name=args.cluster_name,
@@ -231,11 +249,13 @@ class EksCluster(pulumi.ComponentResource):
             resolve_conflicts_on_update="OVERWRITE",
             configuration_values=self.endpoint.apply(
                 lambda url: vpc_cni_configuration_values(
-                    args.vpc_cni_configuration, url if without_kube_proxy else None
+                    args.vpc_cni_configuration, url if without_kube_proxy else None, tags
                 )
             ),
             tags=tags,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.cluster]),
+            # The policy attachment too: aws-node must have EC2 permissions from its first start,
+            # and keep them on destroy until the add-on (and its ENI clean-up) is gone.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.cluster, cni_policy]),
         )
 
         self.k8s_provider = k8s.Provider(

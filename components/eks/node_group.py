@@ -64,6 +64,10 @@ class NodeGroupSpec:
     single flow between EC2 instances is capped near 5 Gbps."""
     bottlerocket_settings: Mapping[str, Any] = field(default_factory=dict)
     """Extra Bottlerocket settings, `{"settings": {...}}`, merged over the base settings."""
+    release_version: str | None = None
+    """EKS AMI release of Bottlerocket, `VERSION-COMMIT` (e.g. `1.47.0-6154605b`). Pinned, nodes
+    change only when it does. None: EKS takes the newest release for the Kubernetes version at
+    creation and again on every update of the group (launch template, version)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -71,7 +75,7 @@ class BottlerocketNodeGroupArgs:
     cluster: eks.Cluster
     cluster_name: str
     group_name: str
-    """Key of the group in `nodeGroups`; the EKS node group is named `<cluster>-<group>`."""
+    """Key of the group in `nodeGroups`; the EKS node group is named `<group>-<unique suffix>`."""
     kubernetes_version: str
     """Pinned: with a custom launch template pulumi-eks does not fill it in from the cluster."""
     spec: NodeGroupSpec
@@ -108,8 +112,9 @@ def launch_template_block_devices(
 
 
 class BottlerocketNodeGroup(pulumi.ComponentResource):
-    node_group_name: str
-    """Physical EKS node group name."""
+    node_group_name_prefix: str
+    """Start of the physical EKS node group name (`<group>-`); the provider adds a unique
+    suffix."""
     role_arn: pulumi.Output[str]
     """ARN of the node IAM role."""
     placement_group_name: pulumi.Output[str] | None
@@ -187,14 +192,27 @@ class BottlerocketNodeGroup(pulumi.ComponentResource):
             opts=child,
         )
 
-        self.node_group_name = f"{args.cluster_name}-{args.group_name}"
+        # A name prefix, not a name: `nodeGroupName` is an auto-name field in pulumi-aws, and an
+        # explicitly named resource is replaced delete-first (pulumi/pulumi-terraform#465), so a
+        # change of instance types, AZs or AMI type would remove every node before new ones
+        # boot. With a prefix the replacement group is created first, under a fresh suffix.
+        # Group names are unique per cluster, so the cluster name is not repeated in it.
+        self.node_group_name_prefix = f"{args.group_name}-"
+        if spec.release_version is None:
+            pulumi.log.warn(
+                f"node group {args.group_name}: releaseVersion is not set, so EKS takes the newest"
+                " Bottlerocket release when the group is created and on every update of it;"
+                " pin a tested one (README: Upgrades)",
+                resource=self,
+            )
         eks.ManagedNodeGroup(
             name,
             cluster=args.cluster,
-            node_group_name=self.node_group_name,
+            node_group_name_prefix=self.node_group_name_prefix,
             node_role=role,
             ami_type=ami_type(spec.instance_types),
             version=args.kubernetes_version,
+            release_version=spec.release_version,
             capacity_type="ON_DEMAND",
             instance_types=list(spec.instance_types),
             subnet_ids=list(args.subnet_ids),
@@ -213,4 +231,6 @@ class BottlerocketNodeGroup(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[args.cluster, *args.wait_for]),
         )
         self.role_arn = role.arn
-        self.register_outputs({"role_arn": self.role_arn, "node_group_name": self.node_group_name})
+        self.register_outputs(
+            {"role_arn": self.role_arn, "node_group_name_prefix": self.node_group_name_prefix}
+        )

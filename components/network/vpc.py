@@ -57,6 +57,11 @@ class Vpc(pulumi.ComponentResource):
     """Private subnet ID per AZ name, for node groups pinned to some AZs."""
     plan: tuple[AzSubnets, ...]
     """The subnet CIDRs per AZ (plain)."""
+    egress: list[pulumi.Resource]
+    """The private subnets' way out: internet gateway, public and private route tables and their
+    associations, NAT gateways. Whatever calls AWS APIs from the nodes while it is deleted (the
+    Load Balancer Controller removing NLBs, aws-node releasing ENIs, node groups draining)
+    depends on these, so `pulumi destroy` removes it while NAT still routes."""
 
     def load_balancer_subnet_cidrs(self, scheme: LoadBalancerScheme) -> list[str]:
         """CIDRs of the subnets a load balancer of `scheme` is placed in (by the subnet tags):
@@ -94,6 +99,7 @@ class Vpc(pulumi.ComponentResource):
             opts=child,
         )
 
+        self.egress = [igw, public_rt]
         public_ids: list[pulumi.Output[str]] = []
         nat_ids: dict[str, pulumi.Output[str]] = {}
         nat_azs = (
@@ -117,8 +123,13 @@ class Vpc(pulumi.ComponentResource):
                 },
                 opts=child,
             )
-            aws.ec2.RouteTableAssociation(
-                f"{name}-public-{az}", subnet_id=subnet.id, route_table_id=public_rt.id, opts=child
+            self.egress.append(
+                aws.ec2.RouteTableAssociation(
+                    f"{name}-public-{az}",
+                    subnet_id=subnet.id,
+                    route_table_id=public_rt.id,
+                    opts=child,
+                )
             )
             public_ids.append(subnet.id)
             if az in nat_azs:
@@ -137,6 +148,7 @@ class Vpc(pulumi.ComponentResource):
                     opts=pulumi.ResourceOptions(parent=self, depends_on=[igw]),
                 )
                 nat_ids[az] = nat.id
+                self.egress.append(nat)
 
         self.private_subnet_ids_by_az = {}
         for s in self.plan:
@@ -162,9 +174,10 @@ class Vpc(pulumi.ComponentResource):
                 tags={**tags, "Name": f"{name}-private-{az}"},
                 opts=child,
             )
-            aws.ec2.RouteTableAssociation(
+            association = aws.ec2.RouteTableAssociation(
                 f"{name}-private-{az}", subnet_id=subnet.id, route_table_id=rt.id, opts=child
             )
+            self.egress += [rt, association]
             self.private_subnet_ids_by_az[az] = subnet.id
 
         self.vpc_id = vpc.id

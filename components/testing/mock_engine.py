@@ -54,6 +54,9 @@ class Registration:
     custom: bool
     inputs: dict[str, Any]
     dependencies: tuple[str, ...]
+    options: dict[str, Any] = field(default_factory=dict)
+    """Lifecycle options as registered (`protect`, `retainOnDelete`, `deleteBeforeReplace`,
+    `aliases`, `ignoreChanges`, `replaceOnChanges`, `customTimeouts`); unset ones left out."""
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -64,7 +67,41 @@ class Registration:
             "custom": self.custom,
             "inputs": self.inputs,
             "dependencies": list(self.dependencies),
+            "options": self.options,
         }
+
+
+def registered_options(request: Any) -> dict[str, Any]:
+    """The lifecycle options of a RegisterResourceRequest, empty or unset ones left out."""
+    options: dict[str, Any] = {}
+    for flag in ("protect", "retainOnDelete", "deleteBeforeReplace"):
+        if getattr(request, flag):
+            options[flag] = True
+    aliases: list[Any] = []
+    for alias in request.aliases:
+        if alias.WhichOneof("alias") == "urn":
+            aliases.append(alias.urn)
+        else:
+            spec = {
+                k: getattr(alias.spec, k)
+                for k in ("name", "type", "stack", "project", "parentUrn", "noParent")
+                if getattr(alias.spec, k)
+            }
+            aliases.append(spec)
+    aliases.extend(u for u in request.aliasURNs if u not in aliases)
+    if aliases:
+        options["aliases"] = aliases
+    for key in ("ignoreChanges", "replaceOnChanges"):
+        if getattr(request, key):
+            options[key] = sorted(getattr(request, key))
+    timeouts = {
+        k: getattr(request.customTimeouts, k)
+        for k in ("create", "update", "delete")
+        if getattr(request.customTimeouts, k)
+    }
+    if timeouts:
+        options["customTimeouts"] = timeouts
+    return options
 
 
 # --------------------------------------------------------------------------- mocked outputs
@@ -73,8 +110,12 @@ class Registration:
 class AwsLikeMocks(pulumi_mocks.Mocks):
     """Outputs shaped like real AWS values, deterministic per (type, name)."""
 
-    def __init__(self, region: str) -> None:
+    def __init__(
+        self, region: str, deployed: Mapping[str, Mapping[str, str]] | None = None
+    ) -> None:
         self.region = region
+        self.deployed = dict(deployed or {})
+        """EKS clusters that already exist in the region: name -> tags (`aws.eks.get_cluster`)."""
 
     def _arn(self, service: str, resource: str) -> str:
         return f"arn:aws:{service}:{self.region}:{ACCOUNT_ID}:{resource}"
@@ -190,7 +231,8 @@ class AwsLikeMocks(pulumi_mocks.Mocks):
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {
                 "accountId": ACCOUNT_ID,
-                "arn": f"arn:aws:iam::{ACCOUNT_ID}:role/deployer",
+                # What STS returns for a role session (the usual way a pipeline deploys).
+                "arn": f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/deployer/pulumi",
                 "userId": "AROAEXAMPLEDEPLOYER",
                 "id": ACCOUNT_ID,
             }
@@ -201,6 +243,13 @@ class AwsLikeMocks(pulumi_mocks.Mocks):
                 "reverseDnsPrefix": "com.amazonaws",
                 "id": "aws",
             }
+        if args.token == "aws:eks/getClusters:getClusters":
+            return {"names": sorted(self.deployed), "id": self.region}
+        if args.token == "aws:eks/getCluster:getCluster":
+            name = str(args.args.get("name"))
+            if name not in self.deployed:
+                raise LookupError(f"no EKS cluster named {name} (mocked)")
+            return {"name": name, "id": name, "tags": dict(self.deployed[name])}
         if args.token == "aws:index/getRegion:getRegion":
             return {"name": self.region, "region": self.region, "id": self.region}
         # An invoke nobody mocked would silently return nothing: fail loudly instead.
@@ -263,6 +312,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                         custom=bool(request.custom),
                         inputs=inputs,
                         dependencies=tuple(sorted(deps)),
+                        options=registered_options(request),
                     )
                 )
         return response
@@ -320,14 +370,18 @@ def run_program(
     stack: str,
     config: Mapping[str, Any],
     program: Callable[[], None] | None = None,
+    deployed: Mapping[str, Mapping[str, str]] | None = None,
 ) -> PlanResult:
     """Run `__main__.py` (or `program`) for `stack` with `config` (full keys, `ns:key`).
+
+    `deployed` lists the EKS clusters that already exist (name -> tags), as a later `pulumi up`
+    would find them; empty means a first deploy.
 
     Raises whatever the program raises (a `pulumi.RunError` for bad config) after every
     outstanding registration has finished.
     """
     region = str(config.get("aws:region", "us-west-2"))
-    mocks = AwsLikeMocks(region)
+    mocks = AwsLikeMocks(region, deployed)
     monitor = RecordingMonitor(mocks)
     collector = _WarningCollector()
     logger = logging.getLogger(f"{PROJECT}.mock-engine")

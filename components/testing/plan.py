@@ -1,11 +1,14 @@
 """Offline plan: what `pulumi up` would create for a stack, with no cloud and no Pulumi CLI.
 
     python -m components.plan --stack dev [-c KEY=VALUE ...] [--json FILE] [--manifests DIR]
+    python -m components.plan --stack dev --before KEY=VALUE [...] [-c ...] [--diff-json FILE]
 
 Runs the real `__main__.py` with `stacks/Pulumi.<stack>.yaml` (plus `-c` overrides, as
 `pulumi up -c` does; a value that parses as JSON is taken as JSON; a key without a namespace
 belongs to the project) under Pulumi's mock engine, prints the resource tree, and optionally
-writes the registrations as JSON and every Kubernetes object as YAML.
+writes the registrations as JSON and every Kubernetes object as YAML. With `--before`, prints
+what a `pulumi up` from the `--before` configuration to the `-c` one would change
+(`components.testing.diff`).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import pulumi
 import yaml
 
 from ..errors import NAMESPACE
+from .diff import plan_change, render_diff
 from .mock_engine import PROJECT_ROOT, PlanResult, Registration, run_program
 
 STACKS_DIR = PROJECT_ROOT / "stacks"
@@ -124,7 +128,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--manifests", type=Path, metavar="DIR", help="write every Kubernetes object as YAML"
     )
+    parser.add_argument(
+        "--before",
+        action="append",
+        metavar="KEY=VALUE",
+        help="config of the deployment as it is (repeatable); prints the change to the -c config",
+    )
+    parser.add_argument(
+        "--diff-json", type=Path, metavar="FILE", help="with --before: write the change as JSON"
+    )
     args = parser.parse_args(argv)
+    if args.diff_json and args.before is None:
+        parser.error("--diff-json needs --before (the configuration deployed now)")
+    if args.before is not None:
+        return _main_diff(args)
     try:
         result = plan(args.stack, args.config)
     except (PlanError, pulumi.RunError) as exc:
@@ -139,6 +156,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.manifests:
         count = write_manifests(result, args.manifests)
         print(f"wrote {count} Kubernetes objects to {args.manifests}")
+    return 0
+
+
+def _main_diff(args: argparse.Namespace) -> int:
+    try:
+        # `--before ''` alone: the deployment is the stack file as it is.
+        before = stack_config(args.stack, [item for item in args.before if item])
+        after = stack_config(args.stack, args.config)
+        _, result, change = plan_change(args.stack, before, after)
+    except (PlanError, pulumi.RunError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(render_diff(change))
+    if args.diff_json:
+        args.diff_json.write_text(json.dumps(change.as_json(), indent=2, sort_keys=True) + "\n")
+        print(f"wrote {args.diff_json}")
     return 0
 
 

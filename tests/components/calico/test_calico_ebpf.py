@@ -53,23 +53,39 @@ def test_dev_plan_shows_calico_pieces():
     )
 
     felix = result.one(FELIX, "calico-felix").inputs
-    assert felix["metadata"] == {"name": "default"}
-    assert felix["spec"] == {
-        "bpfExternalServiceMode": "Tunnel",
+    assert felix["metadata"] == {
+        "name": "default",
+        "annotations": {"pulumi.com/patchForce": "true"},
+    }
+    assert felix["spec"] == {"bpfExternalServiceMode": "Tunnel", "bpfJITHardening": "Auto"}
+    # kube-proxy keeps its rules and port until it is parked; then Felix takes both over
+    assert result.one(FELIX, "calico-felix-handover").inputs["spec"] == {
+        "bpfKubeProxyHealthzPort": 10258.0,
+        "bpfKubeProxyIptablesCleanupEnabled": False,
+    }
+    assert result.one(FELIX, "calico-felix-takeover").inputs["spec"] == {
         "bpfKubeProxyHealthzPort": 10256.0,
         "bpfKubeProxyIptablesCleanupEnabled": True,
-        "bpfJITHardening": "Auto",
     }
     parked = result.one(KUBE_PROXY, "calico-kube-proxy").inputs
     assert parked["spec"] == {"template": {"spec": {"nodeSelector": {"non-calico": "true"}}}}
 
 
 def test_vpc_cni_addon_configured_for_calico():
-    addon = planned("dev").one("aws:eks/addon:Addon", "eks-vpc-cni").inputs
+    result = planned("dev")
+    addon = result.one("aws:eks/addon:Addon", "eks-vpc-cni").inputs
+    # parked kube-proxy: new nodes never run it, so aws-node is told the real endpoint
+    eni_tags = '{"cluster": "eks-calico-ebpf-dev", "project": "eks-calico-ebpf", "stack": "dev"}'
     assert json.loads(addon["configurationValues"]) == {
         "enableNetworkPolicy": "false",
-        "env": {"ANNOTATE_POD_IP": "true"},
+        "env": {
+            "ADDITIONAL_ENI_TAGS": eni_tags,
+            "ANNOTATE_POD_IP": "true",
+            "CLUSTER_ENDPOINT": result.outputs["clusterEndpoint"],
+        },
     }
+    running = planned("dev", *IPTABLES).one("aws:eks/addon:Addon", "eks-vpc-cni").inputs
+    assert "CLUSTER_ENDPOINT" not in json.loads(running["configurationValues"])["env"]
 
 
 @pytest.mark.parametrize("overrides", [(), IPTABLES, ABSENT, ("calicoVersion=v3.32.1",)])
@@ -84,7 +100,8 @@ def test_every_planned_calico_resource_passes_its_crd_schema(overrides):
         + result.by_type(FELIX)
         + result.by_type("kubernetes:operator.tigera.io/v1:APIServer")
     )
-    assert len(crs) == 3
+    disabled = "kubeProxy=enabled" not in overrides and overrides != ABSENT
+    assert len(crs) == (5 if disabled else 3)
     for r in crs:
         obj = {k: r.inputs[k] for k in ("apiVersion", "kind", "metadata", "spec")}
         # mock inputs carry numbers as floats; the API server sees integers
@@ -110,6 +127,17 @@ def test_order_cluster_nodes_calico_ready_then_kube_proxy_parked():
     assert operator.urn in felix.dependencies
     assert {operator.urn, felix.urn} <= set(installation.dependencies)
     assert kube_proxy.dependencies == (installation.urn,)
+    handover = r.one(FELIX, "calico-felix-handover")
+    takeover = r.one(FELIX, "calico-felix-takeover")
+    assert handover.dependencies == (operator.urn,)
+    assert handover.urn in felix.dependencies
+    assert takeover.dependencies == (kube_proxy.urn,)
+
+
+def test_only_disabled_hands_felix_over():
+    for overrides in (IPTABLES, ABSENT):
+        names = [f.name for f in planned("dev", *overrides).by_type(FELIX)]
+        assert names == ["calico-felix"]
 
 
 def test_iptables_keeps_kube_proxy_and_orders_its_release_before_the_installation():
@@ -144,14 +172,16 @@ def test_absent_creates_cluster_without_kube_proxy():
     assert cluster["kubeProxyAddonOptions"]["enabled"] is False
     assert r.by_type(KUBE_PROXY) == []
     addon = r.one("aws:eks/addon:Addon", "eks-vpc-cni").inputs
-    assert json.loads(addon["configurationValues"])["env"] == {
-        "ANNOTATE_POD_IP": "true",
-        "CLUSTER_ENDPOINT": r.outputs["clusterEndpoint"],
-    }
+    env = json.loads(addon["configurationValues"])["env"]
+    assert env["CLUSTER_ENDPOINT"] == r.outputs["clusterEndpoint"]
     coredns = r.one("aws:eks/addon:Addon", "coredns")
     assert coredns.inputs["addonName"] == "coredns"
+    # After the nodes and the operator chart, never after the Installation: its Ready needs
+    # calico-kube-controllers, which needs this CoreDNS (lifecycle F2).
     assert r.one(MNG, "nodes-dev").urn in coredns.dependencies
-    assert _urn(r, INSTALLATION, "calico-installation") in coredns.dependencies
+    assert _urn(r, "kubernetes:helm.sh/v4:Chart", "calico-operator") in coredns.dependencies
+    assert _urn(r, INSTALLATION, "calico-installation") not in coredns.dependencies
+    assert coredns.options == {"customTimeouts": {"create": "30m", "update": "30m"}}
     felix = r.one(FELIX, "calico-felix").inputs["spec"]
     assert felix["bpfKubeProxyIptablesCleanupEnabled"] is True
 
@@ -170,8 +200,16 @@ def test_calico_v3_32_installs_crd_chart_first():
     operator = r.one(CHART, "calico-operator")
     assert operator.inputs["version"] == "v3.32.1"
     assert _urn(r, CHART, "calico-crds") in operator.dependencies
-    felix = r.one(FELIX, "calico-felix").inputs["spec"]
-    assert felix["bpfKubeProxyHealthzPort"] == 10256.0
+    # the CRD chart's own provider adopts CRDs a v3.31 install left (README "Upgrades")
+    provider = r.one("pulumi:providers:kubernetes", "calico-crds")
+    assert provider.inputs["upsertExistingObjects"] == "true"
+    assert provider.inputs["enableServerSideApply"] == "true"
+    assert (
+        provider.inputs["kubeconfig"]
+        == r.one("pulumi:providers:kubernetes", "eks").inputs["kubeconfig"]
+    )
+    takeover = r.one(FELIX, "calico-felix-takeover").inputs["spec"]
+    assert takeover["bpfKubeProxyHealthzPort"] == 10256.0
 
 
 def test_modes_exposed_as_outputs():

@@ -39,10 +39,8 @@ def test_installation_never_sets_hostports_ippools_or_network_bootstrap():
 @pytest.mark.parametrize(
     ("kube_proxy", "version", "healthz", "cleanup"),
     [
-        (KubeProxyMode.DISABLED, "v3.31.7", 10256, True),
         (KubeProxyMode.ABSENT, "v3.31.7", 10256, True),
         (KubeProxyMode.ENABLED, "v3.31.7", 10258, False),
-        (KubeProxyMode.DISABLED, "v3.32.1", 10256, True),
         (KubeProxyMode.ENABLED, "v3.32.1", 0, False),
     ],
 )
@@ -52,6 +50,22 @@ def test_felix_spec(kube_proxy, version, healthz, cleanup):
         "bpfKubeProxyHealthzPort": healthz,
         "bpfKubeProxyIptablesCleanupEnabled": cleanup,
         "bpfJITHardening": "Auto",
+    }
+
+
+@pytest.mark.parametrize("version", ["v3.31.7", "v3.32.1"])
+def test_disabled_hands_kube_proxy_fields_over_in_two_steps(version):
+    assert m.felix_spec(KubeProxyMode.DISABLED, version) == {
+        "bpfExternalServiceMode": "Tunnel",
+        "bpfJITHardening": "Auto",
+    }
+    assert m.felix_handover_spec() == {
+        "bpfKubeProxyHealthzPort": 10258,
+        "bpfKubeProxyIptablesCleanupEnabled": False,
+    }
+    assert m.felix_takeover_spec() == {
+        "bpfKubeProxyHealthzPort": 10256,
+        "bpfKubeProxyIptablesCleanupEnabled": True,
     }
 
 
@@ -69,6 +83,8 @@ def test_every_rendered_spec_passes_its_crd_schema(version, dataplane, kube_prox
         cr("Installation", m.installation_spec(dataplane)),
         cr("APIServer", {}),
         cr("FelixConfiguration", m.felix_spec(kube_proxy, version), "crd.projectcalico.org/v1"),
+        cr("FelixConfiguration", m.felix_handover_spec(), "crd.projectcalico.org/v1"),
+        cr("FelixConfiguration", m.felix_takeover_spec(), "crd.projectcalico.org/v1"),
     ]
     for obj in objects:
         assert errors(obj, version) == [], obj["kind"]
@@ -95,7 +111,8 @@ def test_schema_rejects_wrong_enums_and_field_names(version, kind, path, bad):
     if kind == "Installation":
         obj = cr(kind, m.installation_spec(Dataplane.BPF))
     else:
-        obj = cr(kind, m.felix_spec(KubeProxyMode.DISABLED, version), "crd.projectcalico.org/v1")
+        spec = {**m.felix_spec(KubeProxyMode.DISABLED, version), **m.felix_takeover_spec()}
+        obj = cr(kind, spec, "crd.projectcalico.org/v1")
     target = obj["spec"]
     for key in path[:-1]:
         target = target[key]

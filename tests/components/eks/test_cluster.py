@@ -47,7 +47,7 @@ def test_cluster_inputs_dev():
 
 
 def test_private_only_endpoint_when_no_public_cidrs():
-    c = planned("dev", "publicAccessCidrs=[]").one(CLUSTER, "eks").inputs
+    c = planned("dev", "publicAccessCidrs=[]", "deployInsideVpc=true").one(CLUSTER, "eks").inputs
     assert c["endpointPublicAccess"] is False
     assert "publicAccessCidrs" not in c
 
@@ -189,3 +189,6 @@ def test_vpc_cni_configuration_values_adds_endpoint_only_when_asked():
         "env": {"ANNOTATE_POD_IP": "true", "CLUSTER_ENDPOINT": "https://e"},
     }
     assert base == {"enableNetworkPolicy": "false", "env": {"ANNOTATE_POD_IP": "true"}}
+    tagged = json.loads(vpc_cni_configuration_values(base, None, {"stack": "dev", "a": "b"}))
+    # a JSON string inside the JSON document, as the add-on schema types it
+    assert tagged["env"]["ADDITIONAL_ENI_TAGS"] == '{"a": "b", "stack": "dev"}'

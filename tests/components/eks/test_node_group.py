@@ -20,7 +20,10 @@ def test_bench_node_group_is_two_c5n_metal_in_one_az_placement_group():
     assert i["amiType"] == "BOTTLEROCKET_x86_64"
     assert i["version"] == "1.35"
     assert i["scalingConfig"] == {"minSize": 2.0, "desiredSize": 2.0, "maxSize": 2.0}
-    assert i["nodeGroupName"] == "eks-calico-ebpf-bench-bench"
+    # A prefix, never a fixed name: a replacement is then created before the old group goes.
+    assert i["nodeGroupNamePrefix"] == "bench-"
+    assert "nodeGroupName" not in i
+    assert "releaseVersion" not in i
     assert i["labels"] == {"eks-calico-ebpf/role": "bench"}
     private_2a = result.one("aws:ec2/subnet:Subnet", "vpc-private-us-west-2a")
     assert i["subnetIds"] == [result_id(result, private_2a)]

@@ -1,0 +1,157 @@
+"""What a `pulumi up` from one configuration to another would do, offline.
+
+    python -m components.plan --stack dev --before calicoVersion=v3.31.5 [-c ...] [--diff-json F]
+
+"Before" is the stack file plus the `--before` overrides: the deployment as it is. It is planned
+as a first deploy; "after" (the stack file plus `-c`) is then planned against the cluster
+"before" left behind (its name and tags, which the program reads back through
+`aws.eks.get_cluster`), so a transition the program refuses fails here exactly as it would in a
+real `pulumi up`. The two registration sets are compared by URN, as the engine does: a URN only
+after is a create, only before a delete (a release, when the resource was registered with
+`retainOnDelete`: Pulumi forgets it and leaves it in place), in both with different inputs an
+update, listing the top-level input keys that differ. Whether the provider turns an update into
+a replacement is the provider's call and is not modelled; the changed keys say where to look.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .mock_engine import PlanResult, Registration, run_program
+
+CLUSTER_TYPE = "eks:index:Cluster"
+
+
+@dataclass(frozen=True)
+class Update:
+    urn: str
+    changed: tuple[str, ...]
+
+
+@dataclass
+class Diff:
+    create: list[str] = field(default_factory=list)
+    delete: list[str] = field(default_factory=list)
+    release: list[str] = field(default_factory=list)
+    """Removed resources registered with `retainOnDelete`: dropped from state, not deleted."""
+    update: list[Update] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "create": self.create,
+            "delete": self.delete,
+            "release": self.release,
+            "update": [{"urn": u.urn, "changed": list(u.changed)} for u in self.update],
+        }
+
+    def is_empty(self) -> bool:
+        return not (self.create or self.delete or self.release or self.update)
+
+
+def changed_keys(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[str, ...]:
+    return tuple(sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k)))
+
+
+def diff(before: PlanResult, after: PlanResult) -> Diff:
+    old = {r.urn: r for r in before.resources}
+    new = {r.urn: r for r in after.resources}
+    result = Diff(create=sorted(set(new) - set(old)))
+    for urn in sorted(set(old) - set(new)):
+        retained = old[urn].options.get("retainOnDelete", False)
+        (result.release if retained else result.delete).append(urn)
+    for urn in sorted(set(old) & set(new)):
+        keys = changed_keys(old[urn].inputs, new[urn].inputs)
+        if keys:
+            result.update.append(Update(urn, keys))
+    return result
+
+
+def deployed_clusters(result: PlanResult) -> dict[str, dict[str, str]]:
+    """The EKS clusters a deploy of `result` leaves behind: physical name -> tags, as
+    `aws.eks.get_cluster` would return them (`tags` and `clusterTags` merged)."""
+    clusters: dict[str, dict[str, str]] = {}
+    for r in result.by_type(CLUSTER_TYPE):
+        name = str(r.inputs.get("name") or r.name)
+        clusters[name] = {**(r.inputs.get("tags") or {}), **(r.inputs.get("clusterTags") or {})}
+    return clusters
+
+
+def plan_change(
+    stack: str, before_config: Mapping[str, Any], after_config: Mapping[str, Any]
+) -> tuple[PlanResult, PlanResult, Diff]:
+    """Plan `before_config` as deployed, then `after_config` against it; raises what the program
+    raises (a `pulumi.RunError` for a refused transition)."""
+    before = run_program(stack, before_config)
+    after = run_program(stack, after_config, deployed=deployed_clusters(before))
+    return before, after, diff(before, after)
+
+
+def render_diff(d: Diff) -> str:
+    if d.is_empty():
+        return "no changes"
+    lines = []
+    lines += [f"+ create  {urn}" for urn in d.create]
+    lines += [f"~ update  {u.urn}  [{', '.join(u.changed)}]" for u in d.update]
+    lines += [f"- delete  {urn}" for urn in d.delete]
+    lines += [f"= release {urn}  (retainOnDelete: left in place)" for urn in d.release]
+    counts = (
+        f"{len(d.create)} to create, {len(d.update)} to update, {len(d.delete)} to delete,"
+        f" {len(d.release)} to release"
+    )
+    return "\n".join([*lines, counts])
+
+
+# --------------------------------------------------------------------------- destroy order
+
+
+def _edges(resources: Iterable[Registration]) -> dict[str, set[str]]:
+    """urn -> what it needs to exist: its explicit and property dependencies and its parent
+    (a parent outlives its children)."""
+    registered = {r.urn for r in resources}
+    needs: dict[str, set[str]] = defaultdict(set)
+    for r in resources:
+        needs[r.urn] |= {d for d in r.dependencies if d in registered}
+        if r.parent in registered:
+            needs[r.urn].add(r.parent)
+    return needs
+
+
+def needs_transitively(resources: Sequence[Registration], urn: str) -> set[str]:
+    """Every URN `urn` depends on, directly or through others (and through its parents)."""
+    needs = _edges(resources)
+    seen: set[str] = set()
+    stack = [urn]
+    while stack:
+        for dep in needs.get(stack.pop(), ()):
+            if dep not in seen:
+                seen.add(dep)
+                stack.append(dep)
+    return seen
+
+
+def destroy_order(resources: Sequence[Registration]) -> list[str]:
+    """The order `pulumi destroy` deletes in: nothing goes before everything that depends on it
+    is gone (reverse dependency order). Resources in the same wave are sorted by URN; the engine
+    runs a wave in parallel."""
+    needs = _edges(resources)
+    dependents: dict[str, int] = defaultdict(int)
+    for deps in needs.values():
+        for d in deps:
+            dependents[d] += 1
+    wave = sorted(r.urn for r in resources if dependents[r.urn] == 0)
+    order: list[str] = []
+    while wave:
+        order += wave
+        nxt = []
+        for urn in wave:
+            for d in needs.get(urn, ()):
+                dependents[d] -= 1
+                if dependents[d] == 0:
+                    nxt.append(d)
+        wave = sorted(nxt)
+    if len(order) != len({r.urn for r in resources}):
+        raise ValueError("dependency cycle: no destroy order")
+    return order
