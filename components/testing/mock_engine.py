@@ -19,7 +19,9 @@ import base64
 import hashlib
 import json
 import logging
+import os
 import runpy
+import sys
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -37,7 +39,11 @@ from ..errors import NAMESPACE
 
 PROJECT = NAMESPACE
 ACCOUNT_ID = "123456789012"
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+_CHECKOUT = Path(__file__).resolve().parents[2]
+# Defaults for the program and the stacks folder: the repo's when this runs from a checkout;
+# installed from the wheel (no Pulumi project around the package), the current folder's, where
+# `pulumi up` would look. Both can be passed in.
+PROJECT_ROOT = _CHECKOUT if (_CHECKOUT / "Pulumi.yaml").is_file() else Path.cwd()
 PROGRAM = PROJECT_ROOT / "__main__.py"
 
 
@@ -319,10 +325,12 @@ _RUN_LOCK = threading.Lock()
 def run_program(
     stack: str,
     config: Mapping[str, Any],
-    program: Callable[[], None] | None = None,
+    program: Callable[[], None] | str | os.PathLike[str] | None = None,
 ) -> PlanResult:
-    """Run `__main__.py` (or `program`) for `stack` with `config` (full keys, `ns:key`).
+    """Run `program` for `stack` with `config` (full keys, `ns:key`).
 
+    `program` is a function, or the path of a Pulumi program file (default: `PROGRAM`, the
+    repo's `__main__.py`), run as `__main__` with its folder importable, as `pulumi up` runs it.
     Raises whatever the program raises (a `pulumi.RunError` for bad config) after every
     outstanding registration has finished.
     """
@@ -334,8 +342,15 @@ def run_program(
     logger.propagate = False
     logger.handlers = [collector]
 
-    def default_program() -> None:
-        runpy.run_path(str(PROGRAM), run_name="__main__")
+    program_file = Path(PROGRAM if program is None or callable(program) else program)
+
+    def file_program() -> None:
+        if not program_file.is_file():
+            raise FileNotFoundError(f"no Pulumi program at {program_file}")
+        folder = str(program_file.resolve().parent)
+        if folder not in sys.path:
+            sys.path.insert(0, folder)
+        runpy.run_path(str(program_file), run_name="__main__")
 
     with _RUN_LOCK:
         # One program per process at a time: the runtime's settings are process-wide.
@@ -345,7 +360,7 @@ def run_program(
             mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor, logger=logger
         )
         root = settings.get_root_resource()
-        _sync_await(run_pulumi_func(program or default_program))
+        _sync_await(run_pulumi_func(program if callable(program) else file_program))
         outputs, secrets = _resolve_outputs(getattr(root, "outputs", {}))
     return PlanResult(
         stack=stack,

@@ -1,6 +1,7 @@
 """Offline plan: what `pulumi up` would create for a stack, with no cloud and no Pulumi CLI.
 
     python -m components.plan --stack dev [-c KEY=VALUE ...] [--json FILE] [--manifests DIR]
+                              [--program FILE] [--stacks-dir DIR]
 
 Runs the real `__main__.py` with `stacks/Pulumi.<stack>.yaml` (plus `-c` overrides, as
 `pulumi up -c` does; a value that parses as JSON is taken as JSON; a key without a namespace
@@ -23,7 +24,7 @@ import pulumi
 import yaml
 
 from ..errors import NAMESPACE
-from .mock_engine import PROJECT_ROOT, PlanResult, Registration, run_program
+from .mock_engine import PROGRAM, PROJECT_ROOT, PlanResult, Registration, run_program
 
 STACKS_DIR = PROJECT_ROOT / "stacks"
 
@@ -32,17 +33,18 @@ class PlanError(Exception):
     """A problem with the plan's own arguments or the stack file."""
 
 
-def stack_config(stack: str, overrides: Sequence[str] = ()) -> dict[str, Any]:
+def stack_config(
+    stack: str, overrides: Sequence[str] = (), stacks_dir: Path = STACKS_DIR
+) -> dict[str, Any]:
     """The stack file's config with `-c KEY=VALUE` overrides applied, keys fully qualified."""
-    path = STACKS_DIR / f"Pulumi.{stack}.yaml"
+    path = stacks_dir / f"Pulumi.{stack}.yaml"
     if not path.is_file():
         known = sorted(
             p.name.removeprefix("Pulumi.").removesuffix(".yaml")
-            for p in STACKS_DIR.glob("Pulumi.*.yaml")
+            for p in stacks_dir.glob("Pulumi.*.yaml")
         )
-        raise PlanError(
-            f"no stack file {path.relative_to(PROJECT_ROOT)}; stacks: {', '.join(known)}"
-        )
+        shown = path.relative_to(PROJECT_ROOT) if path.is_relative_to(PROJECT_ROOT) else path
+        raise PlanError(f"no stack file {shown}; stacks: {', '.join(known) or 'none'}")
     document = yaml.safe_load(path.read_text()) or {}
     config: dict[str, Any] = {}
     for key, value in (document.get("config") or {}).items():
@@ -64,8 +66,14 @@ def stack_config(stack: str, overrides: Sequence[str] = ()) -> dict[str, Any]:
     return config
 
 
-def plan(stack: str, overrides: Sequence[str] = ()) -> PlanResult:
-    return run_program(stack, stack_config(stack, overrides))
+def plan(
+    stack: str,
+    overrides: Sequence[str] = (),
+    *,
+    stacks_dir: Path = STACKS_DIR,
+    program: Path = PROGRAM,
+) -> PlanResult:
+    return run_program(stack, stack_config(stack, overrides, stacks_dir), program)
 
 
 def render_tree(result: PlanResult) -> str:
@@ -108,8 +116,10 @@ def write_manifests(result: PlanResult, directory: Path) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # `components` in the repo, `eks_calico_ebpf` installed.
+    package = (__package__ or "components").partition(".")[0]
     parser = argparse.ArgumentParser(
-        prog="python -m components.plan", description=__doc__.split("\n\n")[0]
+        prog=f"python -m {package}.plan", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument("--stack", required=True, help="stack name: stacks/Pulumi.<stack>.yaml")
     parser.add_argument(
@@ -124,10 +134,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--manifests", type=Path, metavar="DIR", help="write every Kubernetes object as YAML"
     )
+    parser.add_argument(
+        "--program",
+        type=Path,
+        default=PROGRAM,
+        metavar="FILE",
+        help=f"the Pulumi program to run (default: {PROGRAM})",
+    )
+    parser.add_argument(
+        "--stacks-dir",
+        type=Path,
+        default=STACKS_DIR,
+        metavar="DIR",
+        help=f"folder of the Pulumi.<stack>.yaml files (default: {STACKS_DIR})",
+    )
     args = parser.parse_args(argv)
     try:
-        result = plan(args.stack, args.config)
-    except (PlanError, pulumi.RunError) as exc:
+        result = plan(args.stack, args.config, stacks_dir=args.stacks_dir, program=args.program)
+    except (PlanError, pulumi.RunError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     for warning in result.warnings:
