@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pulumi
 
-from components.composition import compose
+from components.composition import compose, exports
 from components.config import StackSettings, parse_settings
 from components.errors import NAMESPACE, ConfigError
 
@@ -40,17 +40,6 @@ settings = read_settings()
 tags = {"project": NAMESPACE, "stack": pulumi.get_stack(), "cluster": settings.cluster_name}
 built = compose(settings, tags)
 
-if built.demo_service is not None:
-    pulumi.export("demoNlbHostname", built.demo_service.hostname)
-    pulumi.export(
-        "demoUrl", built.demo_service.url.apply(lambda url: url.rstrip("/") + "/clientip")
-    )
-
-pulumi.export("vpcId", built.vpc.vpc_id)
-pulumi.export("clusterName", settings.cluster_name)
-pulumi.export("clusterEndpoint", built.eks.endpoint)
-pulumi.export("kubeconfig", built.eks.kubeconfig_json)
-pulumi.export("oidcProviderArn", built.eks.oidc_provider_arn)
-pulumi.export("nodeGroupNames", [g.node_group_name for g in built.node_groups])
-pulumi.export("calicoDataplane", settings.dataplane.value)
-pulumi.export("kubeProxy", settings.kube_proxy.value)
+# Shared with the cross-language EksCalicoCluster, so both offer the same outputs.
+for name, value in exports(settings, built).items():
+    pulumi.export(name, value)

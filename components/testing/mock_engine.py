@@ -209,6 +209,23 @@ class AwsLikeMocks(pulumi_mocks.Mocks):
             }
         if args.token == "aws:index/getRegion:getRegion":
             return {"name": self.region, "region": self.region, "id": self.region}
+        if args.token == "aws:eks/getCluster:getCluster":
+            name = str(args.args["name"])
+            return {
+                "id": name,
+                "name": name,
+                "arn": self._arn("eks", f"cluster/{name}"),
+                "vpcConfig": {
+                    "clusterSecurityGroupId": f"sg-{_digest('eks-cluster-sg', name)}",
+                    "controlPlaneEgressMode": "",
+                    "endpointPrivateAccess": True,
+                    "endpointPublicAccess": False,
+                    "publicAccessCidrs": [],
+                    "securityGroupIds": [],
+                    "subnetIds": [],
+                    "vpcId": "",
+                },
+            }
         # An invoke nobody mocked would silently return nothing: fail loudly instead.
         raise NotImplementedError(f"no mock for invoke {args.token}")
 
