@@ -154,19 +154,6 @@ def test_construct_returns_the_programs_outputs(constructed):
     assert constructed.secret_outputs == {"kubeconfig"}
 
 
-def test_tags_input_reaches_every_taggable_resource():
-    inputs = {**_dev_inputs(), "tags": {"team": "platform"}}
-    result = _construct(inputs)
-    vpc = result.one("aws:ec2/vpc:Vpc", "vpc").inputs
-    assert vpc["tags"] == {
-        "project": NAMESPACE,
-        "stack": "dev",
-        "cluster": "eks-calico-ebpf-dev",
-        "team": "platform",
-        "Name": "vpc",
-    }
-
-
 def _config_error(**changes):
     """The message stack config gets for the same values."""
     raw = {k.removeprefix(f"{NAMESPACE}:"): v for k, v in stack_config("dev").items()}
