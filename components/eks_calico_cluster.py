@@ -23,7 +23,16 @@ one stack would clash on URNs, as their default cluster names (`eks-calico-ebpf-
 import re
 from collections.abc import Mapping
 from enum import Enum
-from typing import Any, NotRequired, Required, TypedDict
+from typing import (
+    Any,
+    NotRequired,
+    Required,
+    TypedDict,
+    get_args,
+    get_origin,
+    get_type_hints,
+    is_typeddict,
+)
 
 import pulumi
 
@@ -146,26 +155,34 @@ def _wire(value: Any) -> Any:
     return value
 
 
+def _as_config(value: Any, hint: Any) -> Any:
+    """`value`, typed `hint` in the args, as stack config holds it: the fields of TypedDicts
+    renamed to their config keys (`min_size` → `minSize`), the keys of plain maps (group names,
+    labels, Bottlerocket settings) left as the user wrote them."""
+    if is_typeddict(hint) and isinstance(value, Mapping):
+        fields = get_type_hints(hint)
+        return {
+            config_key(k): _as_config(v, fields.get(k, Any))
+            for k, v in value.items()
+            if v is not None
+        }
+    origin, params = get_origin(hint), get_args(hint)
+    if origin is dict and isinstance(value, Mapping):
+        return {k: _as_config(v, params[1]) for k, v in value.items()}
+    if origin is list and isinstance(value, list):
+        return [_as_config(v, params[0]) for v in value]
+    return _wire(value)
+
+
 def stack_config(args: Mapping[str, Any]) -> dict[str, Any]:
     """The facade's inputs as raw stack config (project keys, no namespace) for parse_settings.
 
-    Object fields are renamed to their config keys (`min_size` → `minSize`); map keys (group
-    names, labels, Bottlerocket settings) are the user's and stay as given.
+    Driven by the annotations, so a new config key only needs its field in
+    EksCalicoClusterArgs (an object-valued one: a TypedDict, or a dict to pass keys through).
     """
-    raw: dict[str, Any] = {}
-    for name, value in args.items():
-        if name in (REGION, TAGS) or value is None:
-            continue
-        if name == "node_groups" and isinstance(value, Mapping):
-            raw[config_key(name)] = {
-                group: _wire({config_key(k): v for k, v in spec.items() if v is not None})
-                if isinstance(spec, Mapping)
-                else _wire(spec)
-                for group, spec in value.items()
-            }
-        else:
-            raw[config_key(name)] = _wire(value)
-    return raw
+    config = {k: v for k, v in args.items() if k not in (REGION, TAGS)}
+    converted: dict[str, Any] = _as_config(config, EksCalicoClusterArgs)
+    return converted
 
 
 def settings_from_args(args: Mapping[str, Any], stack: str) -> StackSettings:

@@ -19,8 +19,10 @@ from pulumi.provider.server import ComponentInitError
 
 from components import __version__
 from components.config import KEYS, NODE_GROUP_KEYS, ConfigError, parse_settings
-from components.eks_calico_cluster import TYPE, EksCalicoCluster
+from components.eks_calico_cluster import TYPE, EksCalicoCluster, settings_from_args
+from components.eks_calico_cluster import stack_config as stack_config_of
 from components.errors import NAMESPACE
+from components.options import KubeProxyMode
 from components.testing.mock_engine import run_program
 from components.testing.plan import stack_config
 from tests.conftest import ROOT, planned
@@ -206,3 +208,44 @@ def test_a_missing_required_input_is_refused_by_the_provider():
     del inputs["availabilityZones"]
     with pytest.raises(InputPropertyError, match="availabilityZones"):
         PROVIDER.construct("dev", TYPE, inputs, None)
+
+
+def test_inputs_map_onto_config_keys_and_keep_the_users_map_keys():
+    raw = stack_config_of(
+        {
+            "region": "us-west-2",
+            "tags": {"team": "x"},
+            "kube_proxy": KubeProxyMode.ABSENT,
+            "cluster_name": None,
+            "log_retention_days": 30.0,
+            "node_groups": {
+                "big_one": {
+                    "instance_types": ["m5.large"],
+                    "disk_size_gi_b": 30.0,
+                    "labels": {"team_name": "a"},
+                    "taints": [{"key": "k", "effect": "NoSchedule"}],
+                    "bottlerocket_settings": {"settings": {"kubernetes": {"max_pods": 110.0}}},
+                    "min_size": None,
+                }
+            },
+        }
+    )
+    assert raw == {
+        "kubeProxy": "absent",
+        "logRetentionDays": 30,
+        "nodeGroups": {
+            "big_one": {
+                "instanceTypes": ["m5.large"],
+                "diskSizeGiB": 30,
+                "labels": {"team_name": "a"},
+                "taints": [{"key": "k", "effect": "NoSchedule"}],
+                "bottlerocketSettings": {"settings": {"kubernetes": {"max_pods": 110}}},
+            }
+        },
+    }
+    assert type(raw["logRetentionDays"]) is int
+
+
+def test_an_unknown_python_argument_is_refused_like_an_unknown_config_key():
+    with pytest.raises(ConfigError, match=r"^eks-calico-ebpf:bogusKey: is not a config key"):
+        settings_from_args({"region": "us-west-2", "bogus_key": 1}, "dev")
