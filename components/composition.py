@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 
@@ -209,3 +210,31 @@ def compose(
         demo=demo,
         demo_service=service,
     )
+
+
+def exports(settings: StackSettings, built: Composition) -> dict[str, Any]:
+    """What a downstream stack needs, by output name: `__main__.py` exports exactly these and
+    the cross-language `EksCalicoCluster` carries the same values (a test keeps them equal)."""
+    outputs: dict[str, Any] = {}
+    if built.demo_service is not None:
+        outputs["demoNlbHostname"] = built.demo_service.hostname
+        outputs["demoUrl"] = built.demo_service.url.apply(lambda url: url.rstrip("/") + "/clientip")
+    outputs.update(
+        vpcId=built.vpc.vpc_id,
+        privateSubnetIds=built.vpc.private_subnet_ids,
+        publicSubnetIds=built.vpc.public_subnet_ids,
+        clusterName=settings.cluster_name,
+        clusterEndpoint=built.eks.endpoint,
+        clusterSecurityGroupId=built.eks.cluster_security_group_id,
+        kubeconfig=built.eks.kubeconfig_json,
+        oidcProviderArn=built.eks.oidc_provider_arn,
+        oidcIssuerUrl=built.eks.oidc_issuer_url,
+        nodeGroupNamePrefixes=[g.node_group_name_prefix for g in built.node_groups],
+        # Keyed like `nodeGroups`: compose() builds the groups in the settings' order.
+        nodeRoleArns=dict(
+            zip(settings.node_groups, (g.role_arn for g in built.node_groups), strict=True)
+        ),
+        calicoDataplane=settings.dataplane.value,
+        kubeProxy=settings.kube_proxy.value,
+    )
+    return outputs

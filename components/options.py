@@ -21,7 +21,9 @@ class Dataplane(StrEnum):
     """Calico's Linux dataplane (Installation `calicoNetwork.linuxDataplane`)."""
 
     BPF = "bpf"
+    """Calico's eBPF dataplane: Services without kube-proxy, client source IPs kept."""
     IPTABLES = "iptables"
+    """Calico's iptables dataplane, with kube-proxy (the way back from eBPF)."""
 
     @property
     def installation_value(self) -> str:
@@ -55,5 +57,9 @@ class LoadBalancerController(StrEnum):
 
 
 class LoadBalancerScheme(StrEnum):
+    """Where the NLB sits and who can reach it."""
+
     INTERNET_FACING = "internet-facing"
+    """Reachable from the internet, in the public subnets."""
     INTERNAL = "internal"
+    """Reachable from inside the VPC only, in the private subnets."""

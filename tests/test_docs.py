@@ -8,6 +8,7 @@ import yaml
 from components import defaults
 from components.config import KEYS, NODE_GROUP_KEYS
 from tests.conftest import ROOT
+from tests.installed import as_installed
 
 README = (ROOT / "README.md").read_text()
 
@@ -57,7 +58,10 @@ def test_readme_library_example_runs():
     (block,) = re.findall(
         r"## Using the components in your own program\n\n```python\n(.*?)```", README, re.S
     )
-    result = run_program("example", {"aws:region": "eu-west-1"}, program=lambda: exec(block, {}))
+    with as_installed():
+        result = run_program(
+            "example", {"aws:region": "eu-west-1"}, program=lambda: exec(block, {})
+        )
     types = {r.type for r in result.resources}
     assert {
         "eks-calico-ebpf:index:Vpc",

@@ -103,6 +103,12 @@ class EksCluster(pulumi.ComponentResource):
     oidc_provider_arn: pulumi.Output[str]
     oidc_issuer: pulumi.Output[str]
     """Issuer host/path without scheme, as used in IRSA condition keys."""
+    oidc_issuer_url: pulumi.Output[str]
+    """Issuer URL, `https://oidc.eks.<region>.amazonaws.com/id/<id>`, as OIDC clients expect."""
+    cluster_security_group_id: pulumi.Output[str]
+    """The security group EKS created for the cluster. EKS attaches it to the managed nodes (their
+    launch template names none), so it is the group other stacks reference to admit or reach
+    the nodes and pods."""
     partition: pulumi.Output[str]
     account_id: pulumi.Output[str]
     vpc_cni_addon: aws.eks.Addon
@@ -218,6 +224,13 @@ class EksCluster(pulumi.ComponentResource):
         self.endpoint_host = self.endpoint.apply(lambda url: url.removeprefix("https://"))
         self.oidc_provider_arn = self.cluster.oidc_provider_arn
         self.oidc_issuer = self.cluster.oidc_issuer
+        self.oidc_issuer_url = pulumi.Output.concat("https://", self.oidc_issuer)
+        # Read back from EKS: pulumi-eks's own `cluster_security_group_id` is the extra group it
+        # creates for the control plane, not the one EKS puts on managed nodes.
+        self.cluster_security_group_id = aws.eks.get_cluster_output(
+            name=args.cluster_name,
+            opts=pulumi.InvokeOutputOptions(parent=self, depends_on=[self.cluster]),
+        ).vpc_config.cluster_security_group_id
 
         cni_role = aws.iam.Role(
             f"{name}-vpc-cni",
@@ -271,5 +284,7 @@ class EksCluster(pulumi.ComponentResource):
                 "endpoint": self.endpoint,
                 "kubeconfig_json": self.kubeconfig_json,
                 "oidc_provider_arn": self.oidc_provider_arn,
+                "oidc_issuer_url": self.oidc_issuer_url,
+                "cluster_security_group_id": self.cluster_security_group_id,
             }
         )

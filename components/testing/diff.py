@@ -15,6 +15,7 @@ a replacement is the provider's call and is not modelled; the changed keys say w
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -80,12 +81,15 @@ def deployed_clusters(result: PlanResult) -> dict[str, dict[str, str]]:
 
 
 def plan_change(
-    stack: str, before_config: Mapping[str, Any], after_config: Mapping[str, Any]
+    stack: str,
+    before_config: Mapping[str, Any],
+    after_config: Mapping[str, Any],
+    program: str | os.PathLike[str] | None = None,
 ) -> tuple[PlanResult, PlanResult, Diff]:
     """Plan `before_config` as deployed, then `after_config` against it; raises what the program
     raises (a `pulumi.RunError` for a refused transition)."""
-    before = run_program(stack, before_config)
-    after = run_program(stack, after_config, deployed=deployed_clusters(before))
+    before = run_program(stack, before_config, program)
+    after = run_program(stack, after_config, program, deployed=deployed_clusters(before))
     return before, after, diff(before, after)
 
 

@@ -19,7 +19,9 @@ import base64
 import hashlib
 import json
 import logging
+import os
 import runpy
+import sys
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -37,7 +39,11 @@ from ..errors import NAMESPACE
 
 PROJECT = NAMESPACE
 ACCOUNT_ID = "123456789012"
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+_CHECKOUT = Path(__file__).resolve().parents[2]
+# Defaults for the program and the stacks folder: the repo's when this runs from a checkout;
+# installed from the wheel (no Pulumi project around the package), the current folder's, where
+# `pulumi up` would look. Both can be passed in.
+PROJECT_ROOT = _CHECKOUT if (_CHECKOUT / "Pulumi.yaml").is_file() else Path.cwd()
 PROGRAM = PROJECT_ROOT / "__main__.py"
 
 
@@ -116,6 +122,8 @@ class AwsLikeMocks(pulumi_mocks.Mocks):
         self.region = region
         self.deployed = dict(deployed or {})
         """EKS clusters that already exist in the region: name -> tags (`aws.eks.get_cluster`)."""
+        self.created: set[str] = set()
+        """EKS clusters this run created (they answer `get_cluster` too)."""
 
     def _arn(self, service: str, resource: str) -> str:
         return f"arn:aws:{service}:{self.region}:{ACCOUNT_ID}:{resource}"
@@ -126,6 +134,7 @@ class AwsLikeMocks(pulumi_mocks.Mocks):
         outputs = dict(inputs)
         rid = f"{name}-{h[:8]}"
         if t == "eks:index:Cluster":
+            self.created.add(str(inputs.get("name") or name))
             outputs.update(self._cluster(inputs.get("name") or name))
         elif t.startswith("aws:ec2/"):
             prefix = {
@@ -245,13 +254,29 @@ class AwsLikeMocks(pulumi_mocks.Mocks):
             }
         if args.token == "aws:eks/getClusters:getClusters":
             return {"names": sorted(self.deployed), "id": self.region}
-        if args.token == "aws:eks/getCluster:getCluster":
-            name = str(args.args.get("name"))
-            if name not in self.deployed:
-                raise LookupError(f"no EKS cluster named {name} (mocked)")
-            return {"name": name, "id": name, "tags": dict(self.deployed[name])}
         if args.token == "aws:index/getRegion:getRegion":
             return {"name": self.region, "region": self.region, "id": self.region}
+        if args.token == "aws:eks/getCluster:getCluster":
+            # As AWS answers: only for a cluster that exists, from an earlier deploy or this run.
+            name = str(args.args.get("name"))
+            if name not in self.deployed and name not in self.created:
+                raise LookupError(f"no EKS cluster named {name} (mocked)")
+            return {
+                "id": name,
+                "name": name,
+                "tags": dict(self.deployed.get(name, {})),
+                "arn": self._arn("eks", f"cluster/{name}"),
+                "vpcConfig": {
+                    "clusterSecurityGroupId": f"sg-{_digest('eks-cluster-sg', name)}",
+                    "controlPlaneEgressMode": "",
+                    "endpointPrivateAccess": True,
+                    "endpointPublicAccess": False,
+                    "publicAccessCidrs": [],
+                    "securityGroupIds": [],
+                    "subnetIds": [],
+                    "vpcId": "",
+                },
+            }
         # An invoke nobody mocked would silently return nothing: fail loudly instead.
         raise NotImplementedError(f"no mock for invoke {args.token}")
 
@@ -369,14 +394,15 @@ _RUN_LOCK = threading.Lock()
 def run_program(
     stack: str,
     config: Mapping[str, Any],
-    program: Callable[[], None] | None = None,
+    program: Callable[[], None] | str | os.PathLike[str] | None = None,
     deployed: Mapping[str, Mapping[str, str]] | None = None,
 ) -> PlanResult:
-    """Run `__main__.py` (or `program`) for `stack` with `config` (full keys, `ns:key`).
+    """Run `program` for `stack` with `config` (full keys, `ns:key`).
 
+    `program` is a function, or the path of a Pulumi program file (default: `PROGRAM`, the
+    repo's `__main__.py`), run as `__main__` with its folder importable, as `pulumi up` runs it.
     `deployed` lists the EKS clusters that already exist (name -> tags), as a later `pulumi up`
     would find them; empty means a first deploy.
-
     Raises whatever the program raises (a `pulumi.RunError` for bad config) after every
     outstanding registration has finished.
     """
@@ -388,8 +414,15 @@ def run_program(
     logger.propagate = False
     logger.handlers = [collector]
 
-    def default_program() -> None:
-        runpy.run_path(str(PROGRAM), run_name="__main__")
+    program_file = Path(PROGRAM if program is None or callable(program) else program)
+
+    def file_program() -> None:
+        if not program_file.is_file():
+            raise FileNotFoundError(f"no Pulumi program at {program_file}")
+        folder = str(program_file.resolve().parent)
+        if folder not in sys.path:
+            sys.path.insert(0, folder)
+        runpy.run_path(str(program_file), run_name="__main__")
 
     with _RUN_LOCK:
         # One program per process at a time: the runtime's settings are process-wide.
@@ -399,7 +432,7 @@ def run_program(
             mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor, logger=logger
         )
         root = settings.get_root_resource()
-        _sync_await(run_pulumi_func(program or default_program))
+        _sync_await(run_pulumi_func(program if callable(program) else file_program))
         outputs, secrets = _resolve_outputs(getattr(root, "outputs", {}))
     return PlanResult(
         stack=stack,

@@ -2,6 +2,7 @@
 
     python -m components.plan --stack dev [-c KEY=VALUE ...] [--json FILE] [--manifests DIR]
     python -m components.plan --stack dev --before KEY=VALUE [...] [-c ...] [--diff-json FILE]
+                              [--program FILE] [--stacks-dir DIR]
 
 Runs the real `__main__.py` with `stacks/Pulumi.<stack>.yaml` (plus `-c` overrides, as
 `pulumi up -c` does; a value that parses as JSON is taken as JSON; a key without a namespace
@@ -27,7 +28,7 @@ import yaml
 
 from ..errors import NAMESPACE
 from .diff import plan_change, render_diff
-from .mock_engine import PROJECT_ROOT, PlanResult, Registration, run_program
+from .mock_engine import PROGRAM, PROJECT_ROOT, PlanResult, Registration, run_program
 
 STACKS_DIR = PROJECT_ROOT / "stacks"
 
@@ -36,17 +37,18 @@ class PlanError(Exception):
     """A problem with the plan's own arguments or the stack file."""
 
 
-def stack_config(stack: str, overrides: Sequence[str] = ()) -> dict[str, Any]:
+def stack_config(
+    stack: str, overrides: Sequence[str] = (), stacks_dir: Path = STACKS_DIR
+) -> dict[str, Any]:
     """The stack file's config with `-c KEY=VALUE` overrides applied, keys fully qualified."""
-    path = STACKS_DIR / f"Pulumi.{stack}.yaml"
+    path = stacks_dir / f"Pulumi.{stack}.yaml"
     if not path.is_file():
         known = sorted(
             p.name.removeprefix("Pulumi.").removesuffix(".yaml")
-            for p in STACKS_DIR.glob("Pulumi.*.yaml")
+            for p in stacks_dir.glob("Pulumi.*.yaml")
         )
-        raise PlanError(
-            f"no stack file {path.relative_to(PROJECT_ROOT)}; stacks: {', '.join(known)}"
-        )
+        shown = path.relative_to(PROJECT_ROOT) if path.is_relative_to(PROJECT_ROOT) else path
+        raise PlanError(f"no stack file {shown}; stacks: {', '.join(known) or 'none'}")
     document = yaml.safe_load(path.read_text()) or {}
     config: dict[str, Any] = {}
     for key, value in (document.get("config") or {}).items():
@@ -68,8 +70,14 @@ def stack_config(stack: str, overrides: Sequence[str] = ()) -> dict[str, Any]:
     return config
 
 
-def plan(stack: str, overrides: Sequence[str] = ()) -> PlanResult:
-    return run_program(stack, stack_config(stack, overrides))
+def plan(
+    stack: str,
+    overrides: Sequence[str] = (),
+    *,
+    stacks_dir: Path = STACKS_DIR,
+    program: Path = PROGRAM,
+) -> PlanResult:
+    return run_program(stack, stack_config(stack, overrides, stacks_dir), program)
 
 
 def render_tree(result: PlanResult) -> str:
@@ -112,8 +120,10 @@ def write_manifests(result: PlanResult, directory: Path) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # `components` in the repo, `eks_calico_ebpf` installed.
+    package = (__package__ or "components").partition(".")[0]
     parser = argparse.ArgumentParser(
-        prog="python -m components.plan", description=__doc__.split("\n\n")[0]
+        prog=f"python -m {package}.plan", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument("--stack", required=True, help="stack name: stacks/Pulumi.<stack>.yaml")
     parser.add_argument(
@@ -135,7 +145,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="config of the deployment as it is (repeatable); prints the change to the -c config",
     )
     parser.add_argument(
-        "--diff-json", type=Path, metavar="FILE", help="with --before: write the change as JSON"
+        "--diff-json",
+        type=Path,
+        metavar="FILE",
+        help="with --before: write the change as JSON",
+    )
+    parser.add_argument(
+        "--program",
+        type=Path,
+        default=PROGRAM,
+        metavar="FILE",
+        help=f"the Pulumi program to run (default: {PROGRAM})",
+    )
+    parser.add_argument(
+        "--stacks-dir",
+        type=Path,
+        default=STACKS_DIR,
+        metavar="DIR",
+        help=f"folder of the Pulumi.<stack>.yaml files (default: {STACKS_DIR})",
     )
     args = parser.parse_args(argv)
     if args.diff_json and args.before is None:
@@ -143,8 +170,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.before is not None:
         return _main_diff(args)
     try:
-        result = plan(args.stack, args.config)
-    except (PlanError, pulumi.RunError) as exc:
+        result = plan(args.stack, args.config, stacks_dir=args.stacks_dir, program=args.program)
+    except (PlanError, pulumi.RunError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     for warning in result.warnings:
@@ -162,10 +189,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main_diff(args: argparse.Namespace) -> int:
     try:
         # `--before ''` alone: the deployment is the stack file as it is.
-        before = stack_config(args.stack, [item for item in args.before if item])
-        after = stack_config(args.stack, args.config)
-        _, result, change = plan_change(args.stack, before, after)
-    except (PlanError, pulumi.RunError) as exc:
+        before = stack_config(args.stack, [item for item in args.before if item], args.stacks_dir)
+        after = stack_config(args.stack, args.config, args.stacks_dir)
+        _, result, change = plan_change(args.stack, before, after, program=args.program)
+    except (PlanError, pulumi.RunError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     for warning in result.warnings:

@@ -1,0 +1,108 @@
+"""The opt-in test tooling works on a user's own program and refuses a foreign Pulumi SDK."""
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import components.testing
+from components.testing import SUPPORTED_PULUMI, UnsupportedPulumiError
+from components.testing.mock_engine import run_program
+from components.testing.plan import PlanError, main, plan, stack_config
+from tests.conftest import ROOT
+
+PROGRAM = textwrap.dedent(
+    """
+    import pulumi
+    import pulumi_aws as aws
+
+    from helper import bucket_name   # a module beside the program, as `pulumi up` allows
+
+    bucket = aws.s3.Bucket("logs", bucket=bucket_name(pulumi.Config().require("suffix")))
+    pulumi.export("bucket", bucket.bucket)
+    """
+)
+
+
+@pytest.fixture
+def project(tmp_path):
+    """A user's Pulumi project outside this repo: program, helper module, one stack file."""
+    (tmp_path / "__main__.py").write_text(PROGRAM)
+    (tmp_path / "helper.py").write_text("def bucket_name(s):\n    return f'team-{s}'\n")
+    stacks = tmp_path / "config"
+    stacks.mkdir()
+    (stacks / "Pulumi.prod.yaml").write_text(
+        "config:\n  aws:region: eu-west-1\n  eks-calico-ebpf:suffix: prod\n"
+    )
+    return tmp_path
+
+
+def test_run_program_runs_a_program_file_given_by_path(project):
+    result = run_program("prod", {"eks-calico-ebpf:suffix": "a"}, project / "__main__.py")
+    assert [(r.type, r.name) for r in result.resources] == [("aws:s3/bucket:Bucket", "logs")]
+    assert result.outputs == {"bucket": "team-a"}
+
+
+def test_plan_takes_the_stacks_folder_and_program(project):
+    result = plan(
+        "prod", ["suffix=b"], stacks_dir=project / "config", program=project / "__main__.py"
+    )
+    assert result.outputs == {"bucket": "team-b"}
+    assert stack_config("prod", stacks_dir=project / "config")["aws:region"] == "eu-west-1"
+    with pytest.raises(PlanError, match=r"no stack file .*Pulumi\.dev\.yaml; stacks: prod$"):
+        stack_config("dev", stacks_dir=project / "config")
+
+
+def test_plan_cli_runs_a_users_project(project, tmp_path):
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "components.plan",
+            "--stack",
+            "prod",
+            "--program",
+            str(project / "__main__.py"),
+            "--stacks-dir",
+            str(project / "config"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "stack prod: 1 resources" in proc.stdout
+    assert '    bucket: "team-prod"' in proc.stdout
+
+
+def test_plan_cli_names_a_missing_program(project, tmp_path, capsys):
+    argv = ["--stack", "prod", "--program", str(tmp_path / "nope.py")]
+    assert main([*argv, "--stacks-dir", str(project / "config")]) == 1
+    assert capsys.readouterr().err == f"error: no Pulumi program at {tmp_path / 'nope.py'}\n"
+
+
+@pytest.mark.parametrize("installed", ["3.999.0", None])
+def test_a_foreign_pulumi_version_is_refused_with_what_to_install(monkeypatch, installed):
+    def fake_version(name):
+        assert name == "pulumi"
+        if installed is None:
+            raise components.testing.PackageNotFoundError(name)
+        return installed
+
+    monkeypatch.setattr(components.testing, "version", fake_version)
+    with pytest.raises(UnsupportedPulumiError) as caught:
+        components.testing._check_pulumi()
+    shown = installed or "not installed"
+    assert str(caught.value) == (
+        f"the mock engine and offline plan need pulumi=={SUPPORTED_PULUMI} (installed: {shown}); "
+        f"install it with `pip install pulumi=={SUPPORTED_PULUMI}` in the environment that runs "
+        "the tests"
+    )
+
+
+def test_the_supported_version_is_the_pinned_one():
+    components.testing._check_pulumi()  # the venv's pulumi: no error
+    assert f"pulumi=={SUPPORTED_PULUMI}\n" in (ROOT / "requirements.txt").read_text()
