@@ -121,7 +121,7 @@ def test_cli_writes_json_and_manifests(tmp_path):
         assert set(r) == {"urn", "type", "name", "parent", "custom", "inputs", "dependencies"}
     written = sorted(p.name for p in manifests.glob("*.yaml"))
     for name in written:
-        obj = yaml.safe_load((manifests / name).read_text())
+        obj = yaml.load((manifests / name).read_text(), Loader=yaml.CSafeLoader)
         assert obj["apiVersion"]
         assert obj["kind"]
 

@@ -136,6 +136,8 @@ def _stem(r: Registration) -> str:
 
 
 PATCHES_DIR = "patches"
+# libyaml's emitter when PyYAML has it: the chart CRDs are megabytes of YAML.
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 def write_manifests(result: PlanResult, directory: Path) -> int:
@@ -146,7 +148,7 @@ def write_manifests(result: PlanResult, directory: Path) -> int:
     written: set[Path] = set()
     for r in registrations:
         obj = whole_numbers(r.inputs)
-        text = yaml.safe_dump(obj, sort_keys=True)
+        text = yaml.dump(obj, Dumper=_DUMPER, sort_keys=True)
         if is_patch(r):
             metadata = obj.get("metadata") or {}
             target = "/".join(

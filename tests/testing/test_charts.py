@@ -9,6 +9,7 @@ chart's values.yaml.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from typing import Any
 
@@ -37,9 +38,8 @@ VARIANTS = [
     ("dev",),
     ("bench",),
     ("dev", "calicoVersion=v3.32.1"),
-    ("bench", "calicoVersion=v3.32.1"),
 ]
-IDS = ["dev", "bench", "dev-v3.32.1", "bench-v3.32.1"]
+IDS = ["dev", "bench", "dev-v3.32.1"]
 CRD = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition"
 
 
@@ -281,9 +281,15 @@ def test_every_builtin_object_passes_kubernetes_validate_strict(variant):
         obj = whole_numbers(r.inputs)
         if is_patch(r) or not is_builtin(obj):
             continue
-        kubernetes_validate.validate(obj, version, strict=True)
         checked += 1
+        text = json.dumps(obj, sort_keys=True)
+        if (version, text) not in _VALID:  # the same CRDs recur in every variant: check once
+            kubernetes_validate.validate(obj, version, strict=True)
+            _VALID.add((version, text))
     assert checked > 40
+
+
+_VALID: set[tuple[str, str]] = set()
 
 
 def crd_validators(result: PlanResult) -> dict[tuple[str, str, str], jsonschema.Draft7Validator]:
