@@ -326,15 +326,18 @@ GENERATED = "<generated on each render>"
 
 
 def mask_generated_certificates(obj: dict[str, Any]) -> dict[str, Any]:
-    """A copy of `obj` with what a chart generates afresh on every offline render masked.
+    """`obj` with what a chart generates afresh on each offline render masked (copied if so).
 
     The only such material in the vendored charts: the LBC chart's webhook certificate
     (templates/_helpers.tpl `webhookCerts`, genCA/genSignedCert), rendered into the
     `kubernetes.io/tls` Secret's `data` and every webhook's `clientConfig.caBundle`. With
     `keepTLSSecret` a real update reuses the Secret found by `lookup`; offline nothing is found.
     """
+    is_tls = obj.get("kind") == "Secret" and obj.get("type") == "kubernetes.io/tls"
+    if not is_tls and not obj.get("webhooks"):
+        return obj  # nothing generated: no copy (CRDs are megabytes)
     masked: dict[str, Any] = json.loads(json.dumps(obj))
-    if masked.get("kind") == "Secret" and masked.get("type") == "kubernetes.io/tls":
+    if is_tls:
         masked["data"] = GENERATED
     for webhook in masked.get("webhooks") or []:
         if isinstance(webhook, dict) and "caBundle" in (webhook.get("clientConfig") or {}):
