@@ -22,6 +22,8 @@ What is copied from the provider (pulumi/pulumi-kubernetes provider/pkg/provider
 
 Helm's `lookup` returns nothing offline (the provider renders with `--dry-run=server`, so a real
 update sees the live cluster): charts that keep state through `lookup` render as on a first install.
+Likewise `.Capabilities.KubeVersion` is Helm's default offline, the cluster's version in a real
+render; no vendored template renders differently by it with this project's values.
 
 Engine: `helm-python-sdk`, Helm's own Go SDK in-process (no `helm` binary to install, ~60 ms a
 chart, ~170 ms for the LBC chart whose webhook CA is generated on each render). Renders are cached

@@ -89,7 +89,7 @@ def test_v3_32_operator_has_no_crds_and_the_crd_chart_has_them():
     assert "CustomResourceDefinition" not in kinds(operator)
     assert kinds(operator)["Deployment"] == 1
     crds = children_of(result, "calico-crds")
-    assert set(kinds(crds)) == {"CustomResourceDefinition"}
+    assert kinds(crds) == {"CustomResourceDefinition": 32}
     names = {r.inputs["metadata"]["name"] for r in crds}
     assert {"installations.operator.tigera.io", "felixconfigurations.crd.projectcalico.org"} <= (
         names
@@ -141,7 +141,16 @@ def test_lbc_chart_children_exact():
     assert deployment["spec"]["replicas"] == 2
     args = deployment["spec"]["template"]["spec"]["containers"][0]["args"]
     assert "--cluster-name=eks-calico-ebpf-dev" in args
-    assert kinds(children)["CustomResourceDefinition"] >= 2
+    # crds/crds.yaml and crds/gateway-crds.yaml, installed because skipCrds is not set.
+    assert sorted(r.inputs["metadata"]["name"] for r in children if r.type == CRD) == [
+        "albtargetcontrolconfigs.elbv2.k8s.aws",
+        "globalaccelerators.aga.k8s.aws",
+        "ingressclassparams.elbv2.k8s.aws",
+        "listenerruleconfigurations.gateway.k8s.aws",
+        "loadbalancerconfigurations.gateway.k8s.aws",
+        "targetgroupbindings.elbv2.k8s.aws",
+        "targetgroupconfigurations.gateway.k8s.aws",
+    ]
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=IDS)
