@@ -12,6 +12,7 @@ from pulumi.runtime.proto import alias_pb2, resource_pb2
 
 from components.config import DEPLOYED_TAGS, caller_principal, parse_settings
 from components.errors import ConfigError
+from components.testing.charts import expand_charts
 from components.testing.diff import (
     deployed_clusters,
     destroy_order,
@@ -49,7 +50,9 @@ def _needs_egress_at_delete(result):
     urns = [r.urn for r in result.by_type(MNG)]
     urns += [result.one("eks:index:Cluster", "eks").urn]
     urns += [r.urn for r in result.by_type(ADDON)]
-    urns += [r.urn for r in result.by_type(SERVICE) if r.inputs["spec"]["type"] == "LoadBalancer"]
+    urns += [
+        r.urn for r in result.by_type(SERVICE) if r.inputs["spec"].get("type") == "LoadBalancer"
+    ]
     urns += [r.urn for r in result.by_type(CHART) if r.name == "lbc-chart"]
     return urns
 
@@ -210,7 +213,9 @@ def test_cluster_records_what_it_deployed_in_its_tags():
 def _change(before=(), after=(), stack="dev"):
     """(before, after, diff) as `plan_change` computes them, with the cached "before" plan."""
     old = planned(stack, *before)
-    new = run_program(stack, stack_config(stack, after), deployed=deployed_clusters(old))
+    new = expand_charts(
+        run_program(stack, stack_config(stack, after), deployed=deployed_clusters(old))
+    )
     return old, new, diff(old, new)
 
 

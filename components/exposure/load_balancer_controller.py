@@ -113,6 +113,16 @@ def chart_values(
         "enableServiceMutatorWebhook": False,
         # Tags on the NLBs, target groups and security groups the controller creates.
         "defaultTags": dict(tags),
+        # Stable on the second run: templates/_helpers.tpl `webhookCerts` makes a new CA and
+        # serving certificate (genCA/genSignedCert) on every render unless `webhookTLS` is set or
+        # `keepTLSSecret` is on and `lookup` finds the existing `aws-load-balancer-tls` Secret.
+        # pulumi-kubernetes renders helm.v4.Chart with `--dry-run=server`
+        # (provider/pkg/provider/helm/v4/chart.go), so `lookup` reads the live cluster: the first
+        # `pulumi up` generates the certificate, later ones reuse it and show no diff in the
+        # Secret or the webhooks' caBundle. Chosen over `webhookTLS` from pulumi-tls because it
+        # needs no second provider and no private key in Pulumi state beside the chart's own.
+        # Offline (no cluster, `lookup` returns nothing) every render still generates a new one.
+        "keepTLSSecret": True,
     }
 
 
@@ -153,11 +163,8 @@ class LoadBalancerController(pulumi.ComponentResource):
             f"{name}-role-policy", role=role.name, policy_arn=policy.arn, opts=child
         )
 
-        # Known wart: the chart makes its webhook certificate with genCA on every render and
-        # client-side rendering has no `lookup` to keep the old one, so each `pulumi up`
-        # rotates the webhook Secret and caBundle (templates/_helpers.tpl webhookCerts;
-        # pulumi/pulumi-kubernetes#2131). The fix is chart value `webhookTLS` from a managed
-        # certificate; until then expect that diff on every update.
+        # Its webhook certificate is kept across updates by chart value `keepTLSSecret` (see
+        # chart_values).
         self.chart = k8s.helm.v4.Chart(
             f"{name}-chart",
             name=RELEASE_NAME,

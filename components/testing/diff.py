@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .charts import expand_charts, mask_generated_certificates, rendered_from_chart
 from .mock_engine import PlanResult, Registration, run_program
 
 CLUSTER_TYPE = "eks:index:Cluster"
@@ -56,15 +57,36 @@ def changed_keys(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[s
     return tuple(sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k)))
 
 
+def _comparable(result: PlanResult, expanded_in_both: set[str]) -> dict[str, Registration]:
+    """Registrations by URN, leaving out the objects of a chart that only one side could expand
+    (a version with no vendored archive stays opaque: its objects are unknown, not created)."""
+    children = rendered_from_chart(result)
+    return {
+        r.urn: r
+        for r in result.resources
+        if r.urn not in children or children[r.urn].urn in expanded_in_both
+    }
+
+
+def _expanded_charts(result: PlanResult) -> set[str]:
+    return {chart.urn for chart in rendered_from_chart(result).values()}
+
+
 def diff(before: PlanResult, after: PlanResult) -> Diff:
-    old = {r.urn: r for r in before.resources}
-    new = {r.urn: r for r in after.resources}
+    both = _expanded_charts(before) & _expanded_charts(after)
+    old = _comparable(before, both)
+    new = _comparable(after, both)
     result = Diff(create=sorted(set(new) - set(old)))
     for urn in sorted(set(old) - set(new)):
         retained = old[urn].options.get("retainOnDelete", False)
         (result.release if retained else result.delete).append(urn)
     for urn in sorted(set(old) & set(new)):
-        keys = changed_keys(old[urn].inputs, new[urn].inputs)
+        # The LBC chart makes a new webhook certificate on every offline render; the live
+        # provider keeps the one in the cluster (keepTLSSecret), so it is no change.
+        keys = changed_keys(
+            mask_generated_certificates(old[urn].inputs),
+            mask_generated_certificates(new[urn].inputs),
+        )
         if keys:
             result.update.append(Update(urn, keys))
     return result
@@ -88,8 +110,11 @@ def plan_change(
 ) -> tuple[PlanResult, PlanResult, Diff]:
     """Plan `before_config` as deployed, then `after_config` against it; raises what the program
     raises (a `pulumi.RunError` for a refused transition)."""
-    before = run_program(stack, before_config, program)
-    after = run_program(stack, after_config, program, deployed=deployed_clusters(before))
+    # Chart children included: a chart version or values change shows as the objects it changes.
+    before = expand_charts(run_program(stack, before_config, program))
+    after = expand_charts(
+        run_program(stack, after_config, program, deployed=deployed_clusters(before))
+    )
     return before, after, diff(before, after)
 
 

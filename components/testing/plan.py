@@ -2,14 +2,15 @@
 
     python -m components.plan --stack dev [-c KEY=VALUE ...] [--json FILE] [--manifests DIR]
     python -m components.plan --stack dev --before KEY=VALUE [...] [-c ...] [--diff-json FILE]
-                              [--program FILE] [--stacks-dir DIR]
+                              [--images [FILE]] [--program FILE] [--stacks-dir DIR]
 
 Runs the real `__main__.py` with `stacks/Pulumi.<stack>.yaml` (plus `-c` overrides, as
 `pulumi up -c` does; a value that parses as JSON is taken as JSON; a key without a namespace
-belongs to the project) under Pulumi's mock engine, prints the resource tree, and optionally
-writes the registrations as JSON and every Kubernetes object as YAML. With `--before`, prints
-what a `pulumi up` from the `--before` configuration to the `-c` one would change
-(`components.testing.diff`).
+belongs to the project) under Pulumi's mock engine, expands every vendored Helm chart into the
+objects the provider would register for it (`charts.py`), prints the resource tree, and optionally
+writes the registrations as JSON, every Kubernetes object as YAML, and the container images.
+With `--before`, prints what a `pulumi up` from the `--before` configuration to the `-c` one would
+change (`components.testing.diff`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import pulumi
 import yaml
 
 from ..errors import NAMESPACE
+from .charts import CHART_TYPE, expand_charts
 from .diff import plan_change, render_diff
 from .mock_engine import PROGRAM, PROJECT_ROOT, PlanResult, Registration, run_program
 
@@ -77,19 +79,22 @@ def plan(
     stacks_dir: Path = STACKS_DIR,
     program: Path = PROGRAM,
 ) -> PlanResult:
-    return run_program(stack, stack_config(stack, overrides, stacks_dir), program)
+    """The program's registrations, each vendored Helm chart expanded into its objects."""
+    return expand_charts(run_program(stack, stack_config(stack, overrides, stacks_dir), program))
 
 
 def render_tree(result: PlanResult) -> str:
     children: dict[str | None, list[Registration]] = defaultdict(list)
-    urns = {r.urn for r in result.resources}
+    by_urn = {r.urn: r for r in result.resources}
     for r in result.resources:
-        children[r.parent if r.parent in urns else None].append(r)
+        children[r.parent if r.parent in by_urn else None].append(r)
     lines = [f"stack {result.stack}: {len(result.resources)} resources"]
 
     def walk(parent: str | None, depth: int) -> None:
+        from_chart = parent is not None and by_urn[parent].type == CHART_TYPE
+        mark = "  (rendered from chart)" if from_chart else ""
         for r in sorted(children[parent], key=lambda r: (r.type, r.name)):
-            lines.append(f"{'    ' * depth}+ {r.type} {r.name}")
+            lines.append(f"{'    ' * depth}+ {r.type} {r.name}{mark}")
             walk(r.urn, depth + 1)
 
     walk(None, 1)
@@ -101,22 +106,102 @@ def render_tree(result: PlanResult) -> str:
     return "\n".join(lines)
 
 
+def is_patch(r: Registration) -> bool:
+    """A `*Patch` resource (DaemonSetPatch, CustomResourcePatch, ...): server-side applies only
+    its own fields onto an object that already exists; it is not a whole object."""
+    return r.type.startswith("kubernetes:") and r.type.endswith("Patch")
+
+
+def whole_numbers(value: Any) -> Any:
+    """`value` with every integral float as an int: the SDK sends every number as a float, and
+    Kubernetes integer fields (`runAsUser: 65534`) must not read `65534.0`."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: whole_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [whole_numbers(v) for v in value]
+    return value
+
+
+def kubernetes_registrations(result: PlanResult) -> list[Registration]:
+    """Every registration that is a Kubernetes object or patch (chart children included)."""
+    return [
+        r
+        for r in result.sorted()
+        if r.type.startswith("kubernetes:") and "apiVersion" in r.inputs and "kind" in r.inputs
+    ]
+
+
 def kubernetes_objects(result: PlanResult) -> list[tuple[str, dict[str, Any]]]:
-    """(file stem, object) for every registration that is a Kubernetes object."""
-    objects = []
-    for r in result.sorted():
-        if r.type.startswith("kubernetes:") and "apiVersion" in r.inputs and "kind" in r.inputs:
-            stem = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{r.inputs['kind']}-{r.name}")
-            objects.append((stem, r.inputs))
-    return objects
+    """(file stem, object) for every registration that is a whole Kubernetes object."""
+    return [
+        (_stem(r), whole_numbers(r.inputs))
+        for r in kubernetes_registrations(result)
+        if not is_patch(r)
+    ]
+
+
+def _stem(r: Registration) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", f"{r.inputs['kind']}-{r.name}")
+
+
+PATCHES_DIR = "patches"
+# libyaml's emitter when PyYAML has it: the chart CRDs are megabytes of YAML.
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 def write_manifests(result: PlanResult, directory: Path) -> int:
+    """Whole objects as `DIR/<Kind>-<name>.yaml`; patches as `DIR/patches/<Kind>-<name>.patch.yaml`
+    with a first comment line saying what they patch, so nobody applies them as whole objects."""
     directory.mkdir(parents=True, exist_ok=True)
-    objects = kubernetes_objects(result)
-    for stem, obj in objects:
-        (directory / f"{stem}.yaml").write_text(yaml.safe_dump(obj, sort_keys=True))
-    return len(objects)
+    registrations = kubernetes_registrations(result)
+    written: set[Path] = set()
+    for r in registrations:
+        obj = whole_numbers(r.inputs)
+        text = yaml.dump(obj, Dumper=_DUMPER, sort_keys=True)
+        if is_patch(r):
+            metadata = obj.get("metadata") or {}
+            target = "/".join(
+                str(p) for p in (metadata.get("namespace"), metadata.get("name")) if p
+            )
+            text = (
+                f"# PATCH ({r.type} {r.name}), not a whole object: server-side applies only "
+                f"these fields to the existing {obj['kind']} {target}.\n{text}"
+            )
+            path = directory / PATCHES_DIR / f"{_stem(r)}.patch.yaml"
+        else:
+            path = directory / f"{_stem(r)}.yaml"
+        if path in written:
+            raise PlanError(f"two Kubernetes objects would be written to {path}")
+        written.add(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return len(registrations)
+
+
+POD_CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
+
+
+def container_images(result: PlanResult) -> list[str]:
+    """Every container image of every Kubernetes object and chart child in the plan, sorted."""
+    images: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for key, v in value.items():
+                if key in POD_CONTAINER_LISTS and isinstance(v, list):
+                    images.update(
+                        str(c["image"]) for c in v if isinstance(c, dict) and c.get("image")
+                    )
+                walk(v)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+
+    for r in kubernetes_registrations(result):
+        walk(r.inputs)
+    return sorted(images)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -136,7 +221,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--json", type=Path, metavar="FILE", help="write the registrations as JSON")
     parser.add_argument(
-        "--manifests", type=Path, metavar="DIR", help="write every Kubernetes object as YAML"
+        "--manifests",
+        type=Path,
+        metavar="DIR",
+        help="write every Kubernetes object as YAML (patches under DIR/patches/)",
+    )
+    parser.add_argument(
+        "--images",
+        nargs="?",
+        const="-",
+        metavar="FILE",
+        help="list every container image, one a line (to FILE, or printed)",
     )
     parser.add_argument(
         "--before",
@@ -183,6 +278,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.manifests:
         count = write_manifests(result, args.manifests)
         print(f"wrote {count} Kubernetes objects to {args.manifests}")
+    if args.images:
+        images = "".join(f"{image}\n" for image in container_images(result))
+        if args.images == "-":
+            print("images:")
+            print(images, end="")
+        else:
+            Path(args.images).write_text(images)
+            print(f"wrote {args.images}")
     return 0
 
 

@@ -125,6 +125,7 @@ def test_chart_pinned_with_values_and_waits_for_permissions():
         "hostNetwork": False,
         "enableServiceMutatorWebhook": False,
         "defaultTags": TAGS,
+        "keepTLSSecret": True,
     }
     attachment = result.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "lbc-role-policy")
     assert attachment.urn in chart.dependencies
@@ -148,6 +149,7 @@ def test_chart_values_pure():
         "hostNetwork": False,
         "enableServiceMutatorWebhook": False,
         "defaultTags": {},
+        "keepTLSSecret": True,
     }
 
 
