@@ -8,11 +8,19 @@ from typing import Any
 NAMESPACE = "eks-calico-ebpf"
 
 
+# Longest rendering of a bad value in a message: enough to recognise it, never a wall of text.
+MAX_SHOWN = 200
+
+
 def _show(value: Any) -> str:
     try:
-        return json.dumps(value, sort_keys=True)
-    except (TypeError, ValueError):
-        return repr(value)
+        shown = json.dumps(value, sort_keys=True)
+    except (TypeError, ValueError, RecursionError):
+        try:
+            shown = repr(value)
+        except (ValueError, RecursionError):  # an int too long to print, a self-nested list
+            shown = f"<{type(value).__name__}>"
+    return shown if len(shown) <= MAX_SHOWN else shown[: MAX_SHOWN - 3] + "..."
 
 
 class ConfigError(ValueError):
