@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from . import defaults
 from ._allowlist import allowlist_problem
 from ._net import ipv4_network
-from .eks._bottlerocket import group_architecture, settings_problems
+from .eks._bottlerocket import SettingError, check_settings, group_architecture
 from .eks.cluster import access_entry_key
 from .eks.node_group import TAINT_EFFECTS, NodeGroupSpec, Taint
 from .errors import NAMESPACE, ConfigError
@@ -378,11 +378,13 @@ def _group_azs(key: str, value: Any, cluster_azs: tuple[str, ...]) -> tuple[str,
 
 
 def _bottlerocket_settings(key: str, value: Any) -> dict[str, Any]:
-    accepted = 'an object {"settings": {...}} without the reserved keys'
-    settings = _structured(key, value, dict, accepted)
-    problems = settings_problems(settings)
-    if problems:
-        raise ConfigError(key, settings, "; ".join(problems), accepted)
+    """Only the setting paths on `_bottlerocket`'s allow-list, each value checked."""
+    settings = _structured(key, value, dict, 'an object {"settings": {...}}')
+    try:
+        check_settings(settings)
+    except SettingError as exc:
+        where = f"{key}.{exc.dotted}" if exc.path else key
+        raise ConfigError(where, exc.value, exc.problem, exc.accepted) from None
     return settings
 
 

@@ -343,8 +343,43 @@ BAD = [
                 bottlerocketSettings={"settings": {"host-containers": {"admin": {"enabled": True}}}}
             )
         },
+        "nodeGroups.g.bottlerocketSettings.settings.host-containers.admin.enabled",
+        "is not an accepted value (got true); accepted: false (the admin container stays off)",
+    ),
+    (
+        {"nodeGroups": groups(bottlerocketSettings={"settings": {"kernel": {"lockdown": "none"}}})},
+        "nodeGroups.g.bottlerocketSettings.settings.kernel.lockdown",
+        "stays at Bottlerocket's default, integrity",
+    ),
+    (
+        {
+            "nodeGroups": groups(
+                bottlerocketSettings={
+                    "settings": {"kernel": {"sysctl": {"kernel.kptr_restrict": "0"}}}
+                }
+            )
+        },
+        'nodeGroups.g.bottlerocketSettings.settings.kernel.sysctl["kernel.kptr_restrict"]',
+        "is not a vetted sysctl",
+    ),
+    (
+        {
+            "nodeGroups": groups(
+                bottlerocketSettings={"settings": {"kubernetes": {"max-pods": 2**64}}}
+            )
+        },
+        "nodeGroups.g.bottlerocketSettings.settings.kubernetes.max-pods",
+        "accepted: a whole number from 1 to 4294967295",
+    ),
+    (
+        {"nodeGroups": groups(bottlerocketSettings={"settings": {"motd": None}})},
+        "nodeGroups.g.bottlerocketSettings.settings.motd",
+        "is not an accepted value (got null)",
+    ),
+    (
+        {"nodeGroups": groups(bottlerocketSettings={"kubernetes": {}})},
         "nodeGroups.g.bottlerocketSettings",
-        "admin.enabled must stay false",
+        "has top-level key \"kubernetes\"; the only one is 'settings'",
     ),
     # enums and the rest
     ({"natGateways": "perAz"}, "natGateways", "accepted: onePerAz, single"),
