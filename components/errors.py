@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 NAMESPACE = "eks-calico-ebpf"
+_OTHER_NAMESPACE = re.compile(r"(aws|pulumi|kubernetes):")
 
 
 # Longest rendering of a bad value in a message: enough to recognise it, never a wall of text.
@@ -35,6 +37,8 @@ class ConfigError(ValueError):
         self.value = value
         self.problem = problem
         self.accepted = accepted
-        full_key = key if ":" in key else f"{NAMESPACE}:{key}"
+        # Another namespace's key (aws:region) is shown as is; a project key path may itself
+        # hold a colon (a user's map key, quoted), so only a leading namespace counts.
+        full_key = key if _OTHER_NAMESPACE.match(key) else f"{NAMESPACE}:{key}"
         message = f"{full_key}: {problem} (got {_show(value)}); accepted: {accepted}"
         super().__init__(" ".join(message.split()))

@@ -562,3 +562,9 @@ def test_admin_arn_in_the_regions_partition(region, arn):
 def test_region_must_be_a_region_name(region):
     with pytest.raises(ConfigError, match=r"^aws:region: is not an AWS region name"):
         parse_settings({"availabilityZones": AZS}, region=region, stack="t")
+
+
+def test_a_map_key_with_a_colon_stays_under_the_project_namespace():
+    with pytest.raises(ConfigError) as info:
+        settings(nodeGroups=groups(labels={"a:b": "x"}))
+    assert str(info.value).startswith('eks-calico-ebpf:nodeGroups.g.labels["a:b"]: is not a valid')

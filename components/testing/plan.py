@@ -59,7 +59,7 @@ def stack_config(stack: str, overrides: Sequence[str] = ()) -> dict[str, Any]:
             key = f"{NAMESPACE}:{key}"
         try:
             config[key] = json.loads(text)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):  # not JSON, or JSON too deep to parse: a string
             config[key] = text
     return config
 

@@ -42,7 +42,7 @@ def partitions(draw, net=EVERYONE, depth=0):
     return draw(partitions(low, depth + 1)) + draw(partitions(high, depth + 1))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(partitions(), st.randoms(use_true_random=False))
 def test_any_partition_of_everything_is_the_whole_internet(parts, rnd):
     rnd.shuffle(parts)
@@ -57,7 +57,7 @@ def test_any_partition_of_everything_is_the_whole_internet(parts, rnd):
         assert "admits the whole internet" in problem.problem
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(st.lists(networks(), max_size=8), st.integers(0, 2**32 - 1))
 def test_a_list_admits_exactly_its_union(cidrs, address):
     address = IPv4Address(address)
@@ -66,7 +66,7 @@ def test_a_list_admits_exactly_its_union(cidrs, address):
     assert sum(n.num_addresses for n in collapsed) <= sum(n.num_addresses for n in cidrs)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(st.lists(networks(min_prefix=1), min_size=1, max_size=8))
 def test_an_accepted_list_admits_no_special_address_and_is_not_everything(cidrs):
     problem = allowlist_problem(cidrs, public_endpoint=True, vpc=VPC)
