@@ -19,6 +19,7 @@ from components.eks._bottlerocket import (
     settings_problems,
     supported_paths,
 )
+from tests.conftest import ROOT
 
 
 @pytest.mark.parametrize(
@@ -394,3 +395,16 @@ def test_any_value_is_accepted_or_refused_with_one_line(value):
             check_settings(tree)
     else:
         assert tomllib.loads(render_user_data(tree)) == deep_merge(BASE_SETTINGS, tree)
+
+
+def test_readme_documents_every_supported_setting_and_sysctl():
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("### Supported Bottlerocket settings", 1)[1].split("\n### ", 1)[0]
+    documented = set(re.findall(r"`((?:settings\.)?[a-z-]+(?:\.[a-z-]+)*(?:\.<key>)?)`", section))
+    for path in supported_paths():
+        # rows may share a prefix: `settings.kubernetes.a`, `b` documents settings.kubernetes.b
+        leaf = path.rsplit(".", 2 if path.endswith("<key>") else 1)
+        short = ".".join(leaf[1:])
+        assert path in documented or short in documented, path
+    for name in SYSCTLS:
+        assert f"`{name}`" in section, name
