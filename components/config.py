@@ -205,7 +205,7 @@ def _bool(key: str, value: Any) -> bool:
 
 
 def _int(key: str, value: Any, lo: int, hi: int) -> int:
-    if isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,19}", value.strip()):
+    if isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,19}", value):
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
         raise ConfigError(key, value, "is not a whole number in range", f"{lo} to {hi}")

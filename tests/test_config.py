@@ -430,6 +430,8 @@ BAD = [
     ({"demoApp": "yes"}, "demoApp", "accepted: true or false"),
     ({"demoAppPort": "0"}, "demoAppPort", "1 to 65535"),
     ({"demoAppPort": "65536"}, "demoAppPort", "1 to 65535"),
+    ({"demoAppPort": "80\n"}, "demoAppPort", "is not a whole number in range"),
+    ({"demoAppPort": " 80"}, "demoAppPort", "is not a whole number in range"),
     # Calico
     ({"dataplane": "ebpf"}, "dataplane", "accepted: bpf, iptables"),
     ({"dataplane": "BPF"}, "dataplane", "accepted: bpf, iptables"),

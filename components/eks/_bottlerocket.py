@@ -72,8 +72,9 @@ _DURATION = re.compile(
     r"(?=.)([0-9]{1,6}(\.[0-9]{1,6})?h)?([0-9]{1,6}(\.[0-9]{1,6})?m)?"
     r"([0-9]{1,6}(\.[0-9]{1,6})?s)?([0-9]{1,6}(\.[0-9]{1,6})?ms)?"
 )
-# motd: one line of printable text (SingleLineString), kept short.
-_MOTD = re.compile(r"[^\x00-\x1f\x7f]{0,255}")
+# motd: one line of printable text (SingleLineString refuses every line break, Unicode's
+# included), kept short: no C0/C1 control characters, no U+2028/U+2029 separators.
+_MOTD = re.compile(r"[^\x00-\x1f\x7f-\x9f\u2028\u2029]{0,255}")
 _INT32_MAX = 2**31 - 1
 
 # Sysctls a node group may set: network and file-watch capacity knobs that tune throughput and

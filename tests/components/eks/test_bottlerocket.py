@@ -338,6 +338,8 @@ def _sysctl(name, value):
             "settings.kubernetes.image-gc-low-threshold-percent is not below image-gc-high-threshold-percent (80)",
         ),
         ({"settings": {"motd": "two\nlines"}}, "settings.motd is not an accepted value"),
+        ({"settings": {"motd": "two\u2028lines"}}, "settings.motd is not an accepted value"),
+        ({"settings": {"motd": "two\x85lines"}}, "settings.motd is not an accepted value"),
         (
             {"settings": {"motd": "x" * 256}},
             "accepted: one line of printable text, up to 255 chars",
