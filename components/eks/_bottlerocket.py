@@ -226,6 +226,13 @@ def _sysctl_check(name: str) -> Check:
     shape = SYSCTLS[name]
     if isinstance(shape, tuple):
         return _one_of(*shape)
+    if name == "net.ipv4.ip_local_port_range":
+        # Two ports, low below high: the kernel refuses an inverted range.
+        def ports(v: Any) -> bool:
+            m = re.fullmatch(r"([0-9]{1,5}) ([0-9]{1,5})", v) if isinstance(v, str) else None
+            return m is not None and 1 <= int(m.group(1)) < int(m.group(2)) <= 65535
+
+        return ports, 'two ports, low below high, 1 to 65535, e.g. "1024 29999"'
 
     def test(v: Any) -> bool:
         parts = v.split(" ") if isinstance(v, str) else []

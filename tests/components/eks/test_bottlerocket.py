@@ -288,6 +288,14 @@ def _sysctl(name, value):
         (_sysctl("net.core.somaxconn", "4096\n"), "is not an accepted value"),
         (_sysctl("net.core.somaxconn", "99999999999"), "is not an accepted value"),
         (_sysctl("net.ipv4.tcp_mtu_probing", "3"), 'accepted: "0" or "1" or "2"'),
+        (
+            _sysctl("net.ipv4.ip_local_port_range", "40000 30000"),
+            "accepted: two ports, low below high",
+        ),
+        (
+            _sysctl("net.ipv4.ip_local_port_range", "1024 70000"),
+            "accepted: two ports, low below high",
+        ),
         # kubelet values by type and range: no bools as ints, no floats, no nulls, no 65-bit ints
         (
             _k8s(**{"max-pods": True}),
