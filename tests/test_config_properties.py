@@ -5,9 +5,11 @@ included) and arbitrary strings into each config key through `parse_settings` (p
 a smaller hand-picked sample goes through the real program under the mock engine and the CLI.
 """
 
+import base64
 import json
 import subprocess
 import sys
+import tomllib
 from ipaddress import IPv4Address, IPv4Network
 
 import pulumi
@@ -283,3 +285,32 @@ def test_cli_hostile_value_is_one_stderr_line_without_traceback():
     assert lines[0].startswith("error: eks-calico-ebpf:nodeGroups: is not valid JSON")
     assert "Traceback" not in proc.stderr
     assert proc.stdout == ""
+
+
+def test_accepted_edge_values_make_a_plan_with_them():
+    """Values at the edge of what is accepted (every supported Bottlerocket setting, Kubernetes
+    taints with prefixes, a peered client network) produce a plan that carries them."""
+    from tests.components.eks.test_bottlerocket import ACCEPTED
+
+    group = {
+        "instanceTypes": ["c5n.xlarge"],
+        "taints": [{"key": "example.com/dedicated", "value": "bench", "effect": "NoExecute"}],
+        "bottlerocketSettings": ACCEPTED,
+    }
+    result = run_program(
+        "dev",
+        {
+            **stack_config("dev"),
+            f"{PREFIX}nodeGroups": json.dumps({"dev": group}),
+            f"{PREFIX}allowedClientCidrs": '["10.1.0.0/16", "198.51.100.0/24"]',
+        },
+    )
+    lt = result.one("aws:ec2/launchTemplate:LaunchTemplate", "nodes-dev-lt").inputs
+    user_data = tomllib.loads(base64.b64decode(lt["userData"]).decode())
+    assert user_data["settings"]["kubernetes"] == ACCEPTED["settings"]["kubernetes"]
+    assert user_data["settings"]["kernel"] == ACCEPTED["settings"]["kernel"]
+    assert user_data["settings"]["host-containers"]["admin"] == {"enabled": False}
+    node_group = result.one("eks:index:ManagedNodeGroup", "nodes-dev").inputs
+    assert node_group["taints"] == [
+        {"key": "example.com/dedicated", "value": "bench", "effect": "NO_EXECUTE"}
+    ]
