@@ -261,20 +261,22 @@ def _labels(key: str, value: Any) -> dict[str, str]:
     labels = _structured(
         key, value, dict, 'an object of label keys to values, e.g. {"role": "bench"}'
     )
+    # Kubernetes label syntax, within EKS's node-group limits (key and value 1-63 chars each:
+    # EKS API reference, UpdateLabelsPayload).
     for k, v in labels.items():
-        if not _qualified_name(k):
+        if not _qualified_name(k) or len(k) > 63:
             raise ConfigError(
                 path(key, k),
                 k,
                 "is not a valid label key",
-                "[dns-prefix/]name, name up to 63 chars",
+                "[dns-prefix/]name, up to 63 chars in all (EKS), name alphanumeric at both ends",
             )
-        if not isinstance(v, str) or not _LABEL_VALUE.fullmatch(v):
+        if not isinstance(v, str) or not v or not _LABEL_VALUE.fullmatch(v):
             raise ConfigError(
                 path(key, k),
                 v,
                 "is not a valid label value",
-                "a string of up to 63 chars [A-Za-z0-9-_.], alphanumeric at both ends",
+                "a string of 1 to 63 chars [A-Za-z0-9-_.], alphanumeric at both ends",
             )
     return labels
 

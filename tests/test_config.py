@@ -311,6 +311,16 @@ BAD = [
         "is not a valid label value",
     ),
     (
+        {"nodeGroups": groups(labels={"k": ""})},
+        "nodeGroups.g.labels.k",
+        "is not a valid label value",
+    ),
+    (
+        {"nodeGroups": groups(labels={"a" * 30 + ".example/" + "b" * 30: "x"})},
+        "nodeGroups.g.labels." + "a" * 30 + ".example/" + "b" * 30,
+        "up to 63 chars in all (EKS)",
+    ),
+    (
         {"nodeGroups": groups(labels={"/k": "x"})},
         "nodeGroups.g.labels./k",
         "is not a valid label key",
