@@ -16,8 +16,9 @@ from ipaddress import IPv4Network
 from typing import Any, TypeVar
 
 from . import defaults
+from ._allowlist import allowlist_problem
 from ._net import ipv4_network
-from .eks._bottlerocket import group_architecture, settings_problems
+from .eks._bottlerocket import SettingError, check_settings, group_architecture
 from .eks.cluster import access_entry_key
 from .eks.node_group import TAINT_EFFECTS, NodeGroupSpec, Taint
 from .errors import NAMESPACE, ConfigError
@@ -68,22 +69,51 @@ NODE_GROUP_KEYS = (
     "releaseVersion",
 )
 
-_CLUSTER_NAME = re.compile(r"^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$")
-_GROUP_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,18}[a-z0-9])?$")
-_INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9-]+$")
-_K8S_VERSION = re.compile(r"^\d+\.\d+$")
-_CALICO_VERSION = re.compile(r"^v(\d+)\.(\d+)\.(\d+)$")
+# Every pattern is applied with `fullmatch` (`$` would also accept a trailing newline), and is
+# ASCII-only: `\d` and `\w` would also match other scripts' digits and letters.
+_CLUSTER_NAME = re.compile(r"[0-9A-Za-z][A-Za-z0-9_-]{0,99}")
+_GROUP_NAME = re.compile(r"[a-z0-9]([a-z0-9-]{0,18}[a-z0-9])?")
+_INSTANCE_TYPE = re.compile(r"[a-z][a-z0-9-]{0,30}\.[a-z0-9-]{1,30}")
+_K8S_VERSION = re.compile(r"[0-9]{1,3}\.[0-9]{1,3}")
+_CALICO_VERSION = re.compile(r"v([0-9]{1,4})\.([0-9]{1,4})\.([0-9]{1,4})")
 # EKS AMI release version of a Bottlerocket node group: the Bottlerocket version and the short
 # commit of its release, e.g. 1.47.0-6154605b (`aws eks describe-nodegroup`, releaseVersion;
 # EKS refuses the bare version, cloudposse/terraform-aws-eks-node-group#209). The same string is
 # Bottlerocket's SSM parameter <variant>/<arch>/<version>/image_version (bottlerocket
 # tools/pubsys/policies/ssm/defaults.toml), whose older releases carry 7-digit commits.
-_RELEASE_VERSION = re.compile(r"^\d+\.\d+\.\d+-[0-9a-f]{7,8}$")
-_PRINCIPAL_ARN = re.compile(r"^arn:aws(-[a-z]+)*:iam::\d{12}:(role|user)/[\w+=,.@/-]{1,512}$")
+_RELEASE_VERSION = re.compile(r"[0-9]{1,4}\.[0-9]{1,4}\.[0-9]{1,4}-[0-9a-f]{7,8}")
+_PRINCIPAL_ARN = re.compile(
+    r"arn:(aws(-[a-z]+)*):iam::[0-9]{12}:(role|user)/[A-Za-z0-9_+=,.@/-]{1,512}"
+)
+# aws:region, e.g. us-west-2, us-gov-east-1, cn-north-1, eusc-de-east-1.
+_REGION = re.compile(r"[a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}")
+# Partition of a region, by the region-name patterns of botocore's endpoints.json; every other
+# well-formed region is in the commercial partition `aws`.
+_REGION_PARTITIONS = (
+    (re.compile(r"cn-.*"), "aws-cn"),
+    (re.compile(r"us-gov-.*"), "aws-us-gov"),
+    (re.compile(r"us-iso-.*"), "aws-iso"),
+    (re.compile(r"us-isob-.*"), "aws-iso-b"),
+    (re.compile(r"eu-isoe-.*"), "aws-iso-e"),
+    (re.compile(r"us-isof-.*"), "aws-iso-f"),
+    (re.compile(r"eusc-.*"), "aws-eusc"),
+)
 # Kubernetes label syntax (apimachinery validation: qualified name, DNS subdomain prefix).
-_LABEL_NAME = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)$")
-_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$")
+_LABEL_NAME = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?")
+_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+_LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?")
+# Structured values nest no deeper than this (bottlerocketSettings needs 5: settings.kubernetes.
+# eviction-hard.<signal>, inside nodeGroups.<group>); deeper input is refused, not recursed into.
+MAX_DEPTH = 8
+# EKS CreateCluster `serviceIpv4Cidr`: inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16, a /12
+# to a /24, not overlapping the VPC (EKS API reference, KubernetesNetworkConfigRequest).
+_SERVICE_CIDR_RANGES = tuple(
+    IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
+)
+_SERVICE_CIDR_PREFIXES = (12, 24)
+# EKS CreateNodegroup: at most 50 taints per node group; a taint key or value up to 63 chars
+# (EKS API reference, Taint).
+MAX_TAINTS = 50
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -115,15 +145,55 @@ class StackSettings:
 # --------------------------------------------------------------------------- value readers
 
 
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _depth(value: Any) -> int:
+    """How deeply lists and objects nest (a scalar is 0); iterative, so any depth is safe."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, level = stack.pop()
+        children = (
+            item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        )
+        for child in children:
+            deepest = max(deepest, level + 1)
+            if level + 1 > MAX_DEPTH:
+                return deepest
+            stack.append((child, level + 1))
+    return deepest
+
+
+_PLAIN_SEGMENT = re.compile(r"[A-Za-z0-9_./-]{1,100}")
+
+
+def path(key: str, segment: Any) -> str:
+    """`key.segment` for a map key the user chose; odd ones (spaces, newlines, very long) are
+    shown JSON-quoted and cut short, so the key path stays one readable line."""
+    if isinstance(segment, str) and _PLAIN_SEGMENT.fullmatch(segment):
+        return f"{key}.{segment}"
+    shown = json.dumps(segment) if isinstance(segment, str) else repr(type(segment).__name__)
+    return f"{key}[{shown if len(shown) <= 40 else shown[:37] + '...'}]"
+
+
 def _structured(key: str, value: Any, kind: type, example: str) -> Any:
-    """Lists and objects arrive from Pulumi config as JSON text."""
+    """Lists and objects arrive from Pulumi config as JSON text.
+
+    Strict JSON: no NaN/Infinity, no integer too long to convert, no nesting deeper than
+    MAX_DEPTH (the parser would hit Python's recursion limit long before it ran out of input).
+    """
     if isinstance(value, str):
         try:
-            value = json.loads(value)
-        except json.JSONDecodeError:
+            value = json.loads(value, parse_constant=_no_constants)
+        except (ValueError, RecursionError):
             raise ConfigError(key, value, "is not valid JSON", example) from None
     if not isinstance(value, kind):
         raise ConfigError(key, value, f"must be a {kind.__name__}", example)
+    if _depth(value) > MAX_DEPTH:
+        raise ConfigError(
+            key, "...", f"nests lists/objects deeper than {MAX_DEPTH} levels", example
+        )
     return value
 
 
@@ -144,7 +214,7 @@ def _bool(key: str, value: Any) -> bool:
 
 
 def _int(key: str, value: Any, lo: int, hi: int) -> int:
-    if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
+    if isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,19}", value):
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
         raise ConfigError(key, value, "is not a whole number in range", f"{lo} to {hi}")
@@ -159,21 +229,30 @@ def _cidr(key: str, value: Any, example: str = "10.0.0.0/16") -> IPv4Network:
         raise ConfigError(key, value, str(exc), accepted) from None
 
 
-def _cidr_list(key: str, value: Any, *, example: str) -> tuple[str, ...]:
-    """Strict client/API CIDR lists: valid, unique, and the whole internet only on purpose."""
+def _cidr_list(
+    key: str,
+    value: Any,
+    *,
+    example: str,
+    public_endpoint: bool = False,
+    vpc: IPv4Network | None = None,
+) -> tuple[str, ...]:
+    """Strict client/API CIDR lists: valid, unique, and judged by what they admit (`_allowlist`):
+    the whole internet only as exactly ["0.0.0.0/0"], however else it is spelled; no
+    special-purpose ranges; no private ranges for a public endpoint; nothing of the VPC."""
     items = _structured(key, value, list, f'a JSON list of CIDRs, e.g. ["{example}"]')
-    nets = [str(_cidr(f"{key}[{i}]", v, example)) for i, v in enumerate(items)]
-    dupes = sorted({n for n in nets if nets.count(n) > 1})
+    nets = [_cidr(f"{key}[{i}]", v, example) for i, v in enumerate(items)]
+    texts = [str(n) for n in nets]
+    dupes = sorted({n for n in texts if texts.count(n) > 1})
     if dupes:
         raise ConfigError(key, items, f"lists {', '.join(dupes)} more than once", "unique CIDRs")
-    if "0.0.0.0/0" in nets and len(nets) > 1:
-        raise ConfigError(
-            key,
-            items,
-            "mixes 0.0.0.0/0 with other networks",
-            'either specific networks, or exactly ["0.0.0.0/0"] to allow everyone',
-        )
-    return tuple(nets)
+    problem = allowlist_problem(nets, public_endpoint=public_endpoint, vpc=vpc)
+    if problem is not None:
+        if problem.index is None:
+            raise ConfigError(key, items, problem.problem, problem.accepted)
+        index = problem.index
+        raise ConfigError(f"{key}[{index}]", items[index], problem.problem, problem.accepted)
+    return tuple(texts)
 
 
 def _str_list(key: str, value: Any, example: str) -> list[str]:
@@ -191,31 +270,45 @@ def _labels(key: str, value: Any) -> dict[str, str]:
     labels = _structured(
         key, value, dict, 'an object of label keys to values, e.g. {"role": "bench"}'
     )
+    # Kubernetes label syntax, within EKS's node-group limits (key and value 1-63 chars each:
+    # EKS API reference, UpdateLabelsPayload).
     for k, v in labels.items():
-        prefix, _, name = k.rpartition("/")
-        if not _LABEL_NAME.match(name) or (
-            prefix and (len(prefix) > 253 or not _DNS_SUBDOMAIN.match(prefix))
-        ):
+        if not _qualified_name(k) or len(k) > 63:
             raise ConfigError(
-                f"{key}.{k}",
+                path(key, k),
                 k,
                 "is not a valid label key",
-                "[dns-prefix/]name, name up to 63 chars",
+                "[dns-prefix/]name, up to 63 chars in all (EKS), name alphanumeric at both ends",
             )
-        if not isinstance(v, str) or not _LABEL_VALUE.match(v):
+        if not isinstance(v, str) or not v or not _LABEL_VALUE.fullmatch(v):
             raise ConfigError(
-                f"{key}.{k}",
+                path(key, k),
                 v,
                 "is not a valid label value",
-                "a string of up to 63 chars [A-Za-z0-9-_.], alphanumeric at both ends",
+                "a string of 1 to 63 chars [A-Za-z0-9-_.], alphanumeric at both ends",
             )
     return labels
 
 
+def _qualified_name(text: Any) -> bool:
+    """Kubernetes qualified name ([DNS-subdomain prefix/]name), as label and taint keys are."""
+    if not isinstance(text, str):
+        return False
+    prefix, slash, name = text.rpartition("/")
+    if not _LABEL_NAME.fullmatch(name):
+        return False
+    return not slash or (0 < len(prefix) <= 253 and bool(_DNS_SUBDOMAIN.fullmatch(prefix)))
+
+
 def _taints(key: str, value: Any) -> tuple[Taint, ...]:
-    example = 'a list of {"key", "value", "effect"}, effect one of ' + ", ".join(TAINT_EFFECTS)
+    """Validated as Kubernetes validates node taints (key a qualified name, value a label value,
+    effect one of three, one taint per key and effect), within EKS's own limits."""
+    effects = ", ".join(TAINT_EFFECTS)
+    example = 'a list of {"key", "value", "effect"}, effect one of ' + effects
     items = _structured(key, value, list, example)
-    taints = []
+    if len(items) > MAX_TAINTS:
+        raise ConfigError(key, len(items), "has more taints than EKS allows", f"{MAX_TAINTS}")
+    taints: list[Taint] = []
     for i, item in enumerate(items):
         if (
             not isinstance(item, dict)
@@ -223,12 +316,32 @@ def _taints(key: str, value: Any) -> tuple[Taint, ...]:
             or "key" not in item
         ):
             raise ConfigError(f"{key}[{i}]", item, "is not a taint", example)
-        effect = item.get("effect", "NoSchedule")
-        if effect not in TAINT_EFFECTS:
+        taint_key, taint_value = item["key"], item.get("value", "")
+        if not _qualified_name(taint_key) or len(taint_key) > 63:
             raise ConfigError(
-                f"{key}[{i}].effect", effect, "is not a taint effect", ", ".join(TAINT_EFFECTS)
+                f"{key}[{i}].key",
+                taint_key,
+                "is not a valid taint key",
+                "[dns-prefix/]name, up to 63 chars in all (EKS), name alphanumeric at both ends",
             )
-        taints.append(Taint(key=str(item["key"]), value=str(item.get("value", "")), effect=effect))
+        if not isinstance(taint_value, str) or not _LABEL_VALUE.fullmatch(taint_value):
+            raise ConfigError(
+                f"{key}[{i}].value",
+                taint_value,
+                "is not a valid taint value",
+                "a string of up to 63 chars [A-Za-z0-9-_.], alphanumeric at both ends",
+            )
+        effect = item.get("effect", "NoSchedule")
+        if not isinstance(effect, str) or effect not in TAINT_EFFECTS:
+            raise ConfigError(f"{key}[{i}].effect", effect, "is not a taint effect", effects)
+        if any(t.key == taint_key and t.effect == effect for t in taints):
+            raise ConfigError(
+                f"{key}[{i}]",
+                item,
+                f"repeats key {taint_key} with effect {effect}",
+                "one taint per key and effect",
+            )
+        taints.append(Taint(key=taint_key, value=taint_value, effect=effect))
     return tuple(taints)
 
 
@@ -238,7 +351,7 @@ def _instance_types(key: str, value: Any) -> tuple[str, ...]:
     if not types:
         raise ConfigError(key, types, "is empty", accepted)
     for t in types:
-        if not _INSTANCE_TYPE.match(t):
+        if not _INSTANCE_TYPE.fullmatch(t):
             raise ConfigError(key, t, "is not an EC2 instance type", "family.size, e.g. c5n.metal")
     try:
         group_architecture(types)
@@ -276,17 +389,19 @@ def _group_azs(key: str, value: Any, cluster_azs: tuple[str, ...]) -> tuple[str,
 
 
 def _bottlerocket_settings(key: str, value: Any) -> dict[str, Any]:
-    accepted = 'an object {"settings": {...}} without the reserved keys'
-    settings = _structured(key, value, dict, accepted)
-    problems = settings_problems(settings)
-    if problems:
-        raise ConfigError(key, settings, "; ".join(problems), accepted)
+    """Only the setting paths on `_bottlerocket`'s allow-list, each value checked."""
+    settings = _structured(key, value, dict, 'an object {"settings": {...}}')
+    try:
+        check_settings(settings)
+    except SettingError as exc:
+        where = f"{key}.{exc.dotted}" if exc.path else key
+        raise ConfigError(where, exc.value, exc.problem, exc.accepted) from None
     return settings
 
 
 def _node_group(name: str, value: Any, cluster_azs: tuple[str, ...]) -> NodeGroupSpec:
-    key = f"nodeGroups.{name}"
-    if not _GROUP_NAME.match(name):
+    key = path("nodeGroups", name)
+    if not isinstance(name, str) or not _GROUP_NAME.fullmatch(name):
         accepted = "1-20 chars of a-z, 0-9 and '-', alphanumeric at both ends"
         raise ConfigError(key, name, "is not a valid node group name", accepted)
     known = ", ".join(NODE_GROUP_KEYS)
@@ -296,7 +411,7 @@ def _node_group(name: str, value: Any, cluster_azs: tuple[str, ...]) -> NodeGrou
         )
     for k in value:
         if k not in NODE_GROUP_KEYS:
-            raise ConfigError(f"{key}.{k}", value[k], "is not a node group setting", known)
+            raise ConfigError(path(key, k), value[k], "is not a node group setting", known)
     if "instanceTypes" not in value:
         accepted = 'a list of EC2 instance types, e.g. ["c5n.metal"]'
         raise ConfigError(f"{key}.instanceTypes", None, "is required", accepted)
@@ -317,7 +432,7 @@ def _node_group(name: str, value: Any, cluster_azs: tuple[str, ...]) -> NodeGrou
     disk = value.get("diskSizeGiB", defaults.DISK_SIZE_GIB)
     release = value.get("releaseVersion")
     if release is not None and (
-        not isinstance(release, str) or not _RELEASE_VERSION.match(release)
+        not isinstance(release, str) or not _RELEASE_VERSION.fullmatch(release)
     ):
         raise ConfigError(
             f"{key}.releaseVersion",
@@ -363,7 +478,7 @@ def _node_groups(value: Any, cluster_azs: tuple[str, ...]) -> dict[str, NodeGrou
 
 def _calico_version(value: Any) -> str:
     floor = "v" + ".".join(map(str, defaults.MIN_CALICO_VERSION))
-    m = _CALICO_VERSION.match(value) if isinstance(value, str) else None
+    m = _CALICO_VERSION.fullmatch(value) if isinstance(value, str) else None
     if not m:
         raise ConfigError(
             "calicoVersion",
@@ -384,7 +499,7 @@ def _calico_version(value: Any) -> str:
 
 def _kubernetes_version(value: Any) -> str:
     accepted = ", ".join(defaults.SUPPORTED_KUBERNETES_VERSIONS)
-    if not isinstance(value, str) or not _K8S_VERSION.match(value):
+    if not isinstance(value, str) or not _K8S_VERSION.fullmatch(value):
         raise ConfigError("kubernetesVersion", value, "is not a MAJOR.MINOR version", accepted)
     if value not in defaults.SUPPORTED_KUBERNETES_VERSIONS:
         raise ConfigError("kubernetesVersion", value, "is not a supported version", accepted)
@@ -445,16 +560,67 @@ def _vpc_cidr(value: Any, az_count: int) -> IPv4Network:
     return vpc
 
 
-def _principal_arns(value: Any) -> tuple[str, ...]:
-    example = '["arn:aws:iam::111122223333:role/PlatformAdmin"]'
+def partition_of(region: str) -> str:
+    """AWS partition of a well-formed region name (aws, aws-cn, aws-us-gov, ...)."""
+    for pattern, partition in _REGION_PARTITIONS:
+        if pattern.fullmatch(region):
+            return partition
+    return "aws"
+
+
+def _region(region: str | None) -> str:
+    if not region:
+        raise ConfigError("aws:region", region, "is required", "an AWS region, e.g. us-west-2")
+    if not _REGION.fullmatch(region):
+        raise ConfigError(
+            "aws:region", region, "is not an AWS region name", "e.g. us-west-2, eu-central-1"
+        )
+    return region
+
+
+def _service_cidr(value: Any, vpc: IPv4Network) -> IPv4Network:
+    service = _cidr("serviceCidr", value, defaults.SERVICE_CIDR)
+    shortest, longest = _SERVICE_CIDR_PREFIXES
+    accepted = (
+        f"an RFC 1918 network from /{shortest} to /{longest} outside vpcCidr {vpc},"
+        f" e.g. {defaults.SERVICE_CIDR} (EKS serviceIpv4Cidr rules)"
+    )
+    if not any(service.subnet_of(r) for r in _SERVICE_CIDR_RANGES):
+        raise ConfigError(
+            "serviceCidr",
+            value,
+            "is not inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16",
+            accepted,
+        )
+    if not shortest <= service.prefixlen <= longest:
+        raise ConfigError(
+            "serviceCidr", value, f"is not a /{shortest} to /{longest} network", accepted
+        )
+    if service.overlaps(vpc):
+        raise ConfigError("serviceCidr", value, f"overlaps vpcCidr {vpc}", accepted)
+    return service
+
+
+def _principal_arns(value: Any, region: str) -> tuple[str, ...]:
+    partition = partition_of(region)
+    example = f'["arn:{partition}:iam::111122223333:role/PlatformAdmin"]'
     arns = _str_list("adminPrincipalArns", value, example)
     for arn in arns:
-        if not _PRINCIPAL_ARN.match(arn):
+        m = _PRINCIPAL_ARN.fullmatch(arn)
+        if not m:
             raise ConfigError(
                 "adminPrincipalArns",
                 arn,
                 "is not an IAM role or user ARN",
-                "arn:aws:iam::<account>:role/<name> or :user/<name> (not an sts assumed-role ARN)",
+                f"arn:{partition}:iam::<account>:role/<name> or :user/<name>"
+                " (not an sts assumed-role ARN)",
+            )
+        if m.group(1) != partition:
+            raise ConfigError(
+                "adminPrincipalArns",
+                arn,
+                f"is in partition {m.group(1)}, but aws:region {region} is in {partition}",
+                f"arn:{partition}:iam::<account>:role/<name> or :user/<name>",
             )
     if len(set(arns)) != len(arns):
         raise ConfigError(
@@ -479,15 +645,14 @@ def parse_settings(raw: Mapping[str, Any], *, region: str | None, stack: str) ->
     for key in raw:
         if key not in KEYS:
             raise ConfigError(key, raw[key], "is not a config key of this project", ", ".join(KEYS))
-    if not region:
-        raise ConfigError("aws:region", region, "is required", "an AWS region, e.g. us-west-2")
+    region = _region(region)
 
     def get(key: str, default: Any) -> Any:
         value = raw.get(key)
         return default if value is None else value
 
     cluster_name = get("clusterName", f"{NAMESPACE}-{stack}")
-    if not isinstance(cluster_name, str) or not _CLUSTER_NAME.match(cluster_name):
+    if not isinstance(cluster_name, str) or not _CLUSTER_NAME.fullmatch(cluster_name):
         raise ConfigError(
             "clusterName",
             cluster_name,
@@ -497,14 +662,7 @@ def parse_settings(raw: Mapping[str, Any], *, region: str | None, stack: str) ->
 
     azs = _availability_zones(raw.get("availabilityZones"), region)
     vpc = _vpc_cidr(get("vpcCidr", defaults.VPC_CIDR), len(azs))
-    service = _cidr("serviceCidr", get("serviceCidr", defaults.SERVICE_CIDR), defaults.SERVICE_CIDR)
-    if service.overlaps(vpc):
-        raise ConfigError(
-            "serviceCidr",
-            str(service),
-            f"overlaps vpcCidr {vpc}",
-            f"a network outside {vpc}, e.g. {defaults.SERVICE_CIDR}",
-        )
+    service = _service_cidr(get("serviceCidr", defaults.SERVICE_CIDR), vpc)
 
     dataplane = _enum("dataplane", get("dataplane", defaults.DATAPLANE), Dataplane)
     kube_proxy = _enum("kubeProxy", get("kubeProxy", defaults.KUBE_PROXY), KubeProxyMode)
@@ -518,7 +676,7 @@ def parse_settings(raw: Mapping[str, Any], *, region: str | None, stack: str) ->
 
     demo_app = _bool("demoApp", get("demoApp", defaults.DEMO_APP))
     allowed = _cidr_list(
-        "allowedClientCidrs", get("allowedClientCidrs", []), example="203.0.113.0/24"
+        "allowedClientCidrs", get("allowedClientCidrs", []), example="203.0.113.0/24", vpc=vpc
     )
     if demo_app and not allowed:
         raise ConfigError(
@@ -529,7 +687,10 @@ def parse_settings(raw: Mapping[str, Any], *, region: str | None, stack: str) ->
         )
 
     public_access = _cidr_list(
-        "publicAccessCidrs", get("publicAccessCidrs", []), example="203.0.113.10/32"
+        "publicAccessCidrs",
+        get("publicAccessCidrs", []),
+        example="203.0.113.10/32",
+        public_endpoint=True,
     )
     inside_vpc = _bool("deployInsideVpc", get("deployInsideVpc", False))
 
@@ -544,7 +705,7 @@ def parse_settings(raw: Mapping[str, Any], *, region: str | None, stack: str) ->
         ),
         service_cidr=service,
         public_access_cidrs=public_access,
-        admin_principal_arns=_principal_arns(get("adminPrincipalArns", [])),
+        admin_principal_arns=_principal_arns(get("adminPrincipalArns", []), region),
         log_retention_days=_log_retention(get("logRetentionDays", defaults.LOG_RETENTION_DAYS)),
         node_groups=_node_groups(raw.get("nodeGroups"), azs),
         calico_version=_calico_version(get("calicoVersion", defaults.CALICO_VERSION)),
@@ -636,7 +797,7 @@ def check_transition(settings: StackSettings, deployed: Mapping[str, str]) -> No
         )
 
     old = deployed.get(DEPLOYED_TAGS["calicoVersion"])
-    if old is None or not _CALICO_VERSION.match(old):
+    if old is None or not _CALICO_VERSION.fullmatch(old):
         return
     new = settings.calico_version
     before, after = _version_tuple(old), _version_tuple(new)
@@ -663,7 +824,7 @@ def check_transition(settings: StackSettings, deployed: Mapping[str, str]) -> No
 
 
 def _version_tuple(version: str) -> tuple[int, int, int]:
-    m = _CALICO_VERSION.match(version)
+    m = _CALICO_VERSION.fullmatch(version)
     assert m is not None
     major, minor, patch = (int(g) for g in m.groups())
     return major, minor, patch

@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 NAMESPACE = "eks-calico-ebpf"
+_OTHER_NAMESPACE = re.compile(r"(aws|pulumi|kubernetes):")
+
+
+# Longest rendering of a bad value in a message: enough to recognise it, never a wall of text.
+MAX_SHOWN = 200
 
 
 def _show(value: Any) -> str:
     try:
-        return json.dumps(value, sort_keys=True)
-    except (TypeError, ValueError):
-        return repr(value)
+        shown = json.dumps(value, sort_keys=True)
+    except (TypeError, ValueError, RecursionError):
+        try:
+            shown = repr(value)
+        except (ValueError, RecursionError):  # an int too long to print, a self-nested list
+            shown = f"<{type(value).__name__}>"
+    return shown if len(shown) <= MAX_SHOWN else shown[: MAX_SHOWN - 3] + "..."
 
 
 class ConfigError(ValueError):
@@ -27,6 +37,8 @@ class ConfigError(ValueError):
         self.value = value
         self.problem = problem
         self.accepted = accepted
-        full_key = key if ":" in key else f"{NAMESPACE}:{key}"
+        # Another namespace's key (aws:region) is shown as is; a project key path may itself
+        # hold a colon (a user's map key, quoted), so only a leading namespace counts.
+        full_key = key if _OTHER_NAMESPACE.match(key) else f"{NAMESPACE}:{key}"
         message = f"{full_key}: {problem} (got {_show(value)}); accepted: {accepted}"
         super().__init__(" ".join(message.split()))

@@ -3,10 +3,12 @@
 import json
 import subprocess
 import sys
+from ipaddress import IPv4Network
 
 import pulumi
 import pytest
 
+from components._allowlist import NOT_PUBLIC, SPECIAL_PURPOSE
 from components.config import parse_settings
 from components.errors import ConfigError
 from components.testing.mock_engine import run_program
@@ -15,6 +17,22 @@ from tests.conftest import ROOT
 
 AZS = '["us-west-2a", "us-west-2b"]'
 GROUP = {"instanceTypes": ["c5n.metal"]}
+
+
+def _public_space():
+    """Every public IPv4 address, spelled without 0.0.0.0/0: all of IPv4 minus the
+    special-purpose, private and CGNAT ranges (51 CIDRs)."""
+    space = [IPv4Network("0.0.0.0/0")]
+    for excluded, _ in SPECIAL_PURPOSE + NOT_PUBLIC:
+        space = [
+            part
+            for net in space
+            for part in (net.address_exclude(excluded) if net.overlaps(excluded) else [net])
+        ]
+    return sorted(str(n) for n in space)
+
+
+PUBLIC_SPACE = _public_space()
 
 
 def settings(**raw):
@@ -37,6 +55,17 @@ BAD = [
     ({"vpcCidr": "10.0.0.0/8"}, "vpcCidr", "larger than AWS allows"),
     ({"vpcCidr": "8.8.0.0/16"}, "vpcCidr", "is not a private address range"),
     ({"serviceCidr": "10.0.0.0/16"}, "serviceCidr", "overlaps vpcCidr"),
+    # EKS serviceIpv4Cidr rules: RFC 1918 only, /12 to /24
+    (
+        {"serviceCidr": "8.8.0.0/16"},
+        "serviceCidr",
+        "is not inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16",
+    ),
+    ({"serviceCidr": "169.254.0.0/16"}, "serviceCidr", "is not inside 10.0.0.0/8"),
+    ({"serviceCidr": "100.64.0.0/16"}, "serviceCidr", "is not inside 10.0.0.0/8"),
+    ({"serviceCidr": "172.20.0.0/25"}, "serviceCidr", "is not a /12 to /24 network"),
+    ({"serviceCidr": "10.0.0.0/8"}, "serviceCidr", "is not a /12 to /24 network"),
+    ({"serviceCidr": "172.20.0.0/16\n"}, "serviceCidr", "is not an IPv4 CIDR"),
     # AZs
     ({"availabilityZones": '["us-west-2a"]'}, "availabilityZones", "fewer than 2 AZs"),
     (
@@ -55,6 +84,8 @@ BAD = [
     ({"kubernetesVersion": "1.35.1"}, "kubernetesVersion", "is not a MAJOR.MINOR version"),
     ({"kubernetesVersion": "v1.35"}, "kubernetesVersion", "is not a MAJOR.MINOR version"),
     ({"kubernetesVersion": "1.29"}, "kubernetesVersion", "is not a supported version"),
+    ({"kubernetesVersion": "1.35\n"}, "kubernetesVersion", "is not a MAJOR.MINOR version"),
+    ({"kubernetesVersion": "1.3\u0665"}, "kubernetesVersion", "is not a MAJOR.MINOR version"),
     # API access CIDRs
     ({"publicAccessCidrs": '["203.0.113.0/33"]'}, "publicAccessCidrs[0]", "is not an IPv4 CIDR"),
     ({"publicAccessCidrs": '["203.0.113.5/24"]'}, "publicAccessCidrs[0]", "has host bits set"),
@@ -66,14 +97,74 @@ BAD = [
     (
         {"publicAccessCidrs": '["0.0.0.0/0", "203.0.113.0/24"]'},
         "publicAccessCidrs",
-        "mixes 0.0.0.0/0",
+        "admits the whole internet",
     ),
+    # ... whatever the spelling: two halves, or every public range without the private ones
+    (
+        {"publicAccessCidrs": '["0.0.0.0/1", "128.0.0.0/1"]'},
+        "publicAccessCidrs",
+        'admits the whole internet (together its networks cover every public IPv4 address) (got ["0.0.0.0/1", "128.0.0.0/1"]); accepted: specific networks, or exactly ["0.0.0.0/0"]',
+    ),
+    (
+        {"publicAccessCidrs": json.dumps(PUBLIC_SPACE)},
+        "publicAccessCidrs",
+        "admits the whole internet",
+    ),
+    (
+        {"publicAccessCidrs": '["10.0.0.0/8"]'},
+        "publicAccessCidrs[0]",
+        "overlaps 10.0.0.0/8, private (RFC 1918), which never reaches a public endpoint",
+    ),
+    (
+        {"publicAccessCidrs": '["203.0.113.0/24", "100.64.0.0/16"]'},
+        "publicAccessCidrs[1]",
+        "overlaps 100.64.0.0/10, shared address space",
+    ),
+    ({"publicAccessCidrs": '["172.0.0.0/8"]'}, "publicAccessCidrs[0]", "overlaps 172.16.0.0/12"),
+    (
+        {"publicAccessCidrs": '["169.254.169.254/32"]'},
+        "publicAccessCidrs[0]",
+        "overlaps 169.254.0.0/16, link-local, incl. the instance metadata address",
+    ),
+    (
+        {"publicAccessCidrs": '["127.0.0.1/32"]'},
+        "publicAccessCidrs[0]",
+        "overlaps 127.0.0.0/8, loopback",
+    ),
+    ({"publicAccessCidrs": '["0.0.0.0/8"]'}, "publicAccessCidrs[0]", "overlaps 0.0.0.0/8"),
+    ({"publicAccessCidrs": '["0.0.0.0/1"]'}, "publicAccessCidrs[0]", "overlaps 0.0.0.0/8"),
+    (
+        {"publicAccessCidrs": '["255.255.255.255/32"]'},
+        "publicAccessCidrs[0]",
+        "overlaps 240.0.0.0/4, reserved, incl. broadcast",
+    ),
+    (
+        {"publicAccessCidrs": '["203.0.113.0/24", "224.0.0.0/4"]'},
+        "publicAccessCidrs[1]",
+        "overlaps 224.0.0.0/4, multicast",
+    ),
+    (
+        {"publicAccessCidrs": '["203.0.113.10/255.255.255.255"]'},
+        "publicAccessCidrs[0]",
+        "is not an IPv4 CIDR",
+    ),
+    ({"publicAccessCidrs": '["203.0.113.0/24\\n"]'}, "publicAccessCidrs[0]", "is not an IPv4 CIDR"),
     ({"publicAccessCidrs": '"203.0.113.0/24"'}, "publicAccessCidrs", "must be a list"),
     # admins
     (
         {"adminPrincipalArns": '["arn:aws:sts::111122223333:assumed-role/Admin/me"]'},
         "adminPrincipalArns",
         "is not an IAM role or user ARN",
+    ),
+    (
+        {"adminPrincipalArns": '["arn:aws:iam::111122223333:role/Admin\\n"]'},
+        "adminPrincipalArns",
+        "is not an IAM role or user ARN",
+    ),
+    (
+        {"adminPrincipalArns": '["arn:aws-cn:iam::111122223333:role/Admin"]'},
+        "adminPrincipalArns",
+        "is in partition aws-cn, but aws:region us-west-2 is in aws",
     ),
     # node groups: sizes
     (
@@ -124,7 +215,7 @@ BAD = [
     ),
     (
         {"nodeGroups": groups(labels={"bad key!": "x"})},
-        "nodeGroups.g.labels.bad key!",
+        'nodeGroups.g.labels["bad key!"]',
         "is not a valid label key",
     ),
     (
@@ -139,18 +230,173 @@ BAD = [
     ),
     ({"nodeGroups": groups(diskSizeGiB=5)}, "nodeGroups.g.diskSizeGiB", "20 to 16384"),
     (
+        {"nodeGroups": groups(diskSizeGiB="9" * 5000)},
+        "nodeGroups.g.diskSizeGiB",
+        "is not a whole number",
+    ),
+    (
+        {"nodeGroups": {"g": {**GROUP, "diskSizeGiB": float("nan")}}},
+        "nodeGroups.g.diskSizeGiB",
+        "is not a whole number",
+    ),
+    # taints, as Kubernetes validates them
+    (
+        {"nodeGroups": groups(taints=[{"key": "bad key"}])},
+        "nodeGroups.g.taints[0].key",
+        "is not a valid taint key",
+    ),
+    (
+        {"nodeGroups": groups(taints=[{"key": "k\n"}])},
+        "nodeGroups.g.taints[0].key",
+        "is not a valid taint key",
+    ),
+    (
+        {"nodeGroups": groups(taints=[{"key": "/k"}])},
+        "nodeGroups.g.taints[0].key",
+        "is not a valid taint key",
+    ),
+    (
+        {"nodeGroups": groups(taints=[{"key": "a" * 30 + ".example/" + "b" * 30}])},
+        "nodeGroups.g.taints[0].key",
+        "up to 63 chars in all",
+    ),
+    (
+        {"nodeGroups": groups(taints=[{"key": 5}])},
+        "nodeGroups.g.taints[0].key",
+        "is not a valid taint key",
+    ),
+    (
+        {"nodeGroups": groups(taints=[{"key": "k", "value": "v" * 64}])},
+        "nodeGroups.g.taints[0].value",
+        "is not a valid taint value",
+    ),
+    (
+        {"nodeGroups": groups(taints=[{"key": "k", "value": "-v"}])},
+        "nodeGroups.g.taints[0].value",
+        "is not a valid taint value",
+    ),
+    (
+        {"nodeGroups": groups(taints=[{"key": "k", "value": None}])},
+        "nodeGroups.g.taints[0].value",
+        "is not a valid taint value",
+    ),
+    (
+        {"nodeGroups": groups(taints=[{"key": "k", "effect": ["NoSchedule"]}])},
+        "nodeGroups.g.taints[0].effect",
+        "is not a taint effect",
+    ),
+    (
+        {"nodeGroups": groups(taints=[{"key": "k"}, {"key": "k", "value": "x"}])},
+        "nodeGroups.g.taints[1]",
+        "repeats key k with effect NoSchedule",
+    ),
+    (
+        {"nodeGroups": groups(taints=[{"key": f"k{i}"} for i in range(51)])},
+        "nodeGroups.g.taints",
+        "has more taints than EKS allows",
+    ),
+    # full-match names and labels: no trailing newline
+    (
+        {"nodeGroups": groups(instanceTypes=["c5n.metal\n"])},
+        "nodeGroups.g.instanceTypes",
+        "is not an EC2 instance type",
+    ),
+    (
+        {"nodeGroups": groups(labels={"k\n": "x"})},
+        'nodeGroups.g.labels["k\\n"]',
+        "is not a valid label key",
+    ),
+    (
+        {"nodeGroups": groups(labels={"k": "x\n"})},
+        "nodeGroups.g.labels.k",
+        "is not a valid label value",
+    ),
+    (
+        {"nodeGroups": groups(labels={"k": ""})},
+        "nodeGroups.g.labels.k",
+        "is not a valid label value",
+    ),
+    (
+        {"nodeGroups": groups(labels={"a" * 30 + ".example/" + "b" * 30: "x"})},
+        "nodeGroups.g.labels." + "a" * 30 + ".example/" + "b" * 30,
+        "up to 63 chars in all (EKS)",
+    ),
+    (
+        {"nodeGroups": groups(labels={"/k": "x"})},
+        "nodeGroups.g.labels./k",
+        "is not a valid label key",
+    ),
+    (
+        {"nodeGroups": json.dumps({"g\n": GROUP})},
+        'nodeGroups["g\\n"]',
+        "not a valid node group name",
+    ),
+    # strict JSON: no NaN, no integers too long to convert, no deep nesting
+    (
+        {"nodeGroups": '{"g": {"instanceTypes": ["c5n.metal"], "minSize": NaN}}'},
+        "nodeGroups",
+        "is not valid JSON",
+    ),
+    (
+        {"nodeGroups": '{"g": {"instanceTypes": ["c5n.metal"], "minSize": ' + "9" * 5000 + "}}"},
+        "nodeGroups",
+        "is not valid JSON",
+    ),
+    ({"nodeGroups": "[" * 100_000}, "nodeGroups", "is not valid JSON"),
+    (
+        {"nodeGroups": '{"g": {"labels": ' + "[" * 20 + "]" * 20 + "}}"},
+        "nodeGroups",
+        "nests lists/objects deeper than 8 levels",
+    ),
+    (
         {
             "nodeGroups": groups(
                 bottlerocketSettings={"settings": {"host-containers": {"admin": {"enabled": True}}}}
             )
         },
+        "nodeGroups.g.bottlerocketSettings.settings.host-containers.admin.enabled",
+        "is not an accepted value (got true); accepted: false (the admin container stays off)",
+    ),
+    (
+        {"nodeGroups": groups(bottlerocketSettings={"settings": {"kernel": {"lockdown": "none"}}})},
+        "nodeGroups.g.bottlerocketSettings.settings.kernel.lockdown",
+        "stays at Bottlerocket's default, integrity",
+    ),
+    (
+        {
+            "nodeGroups": groups(
+                bottlerocketSettings={
+                    "settings": {"kernel": {"sysctl": {"kernel.kptr_restrict": "0"}}}
+                }
+            )
+        },
+        'nodeGroups.g.bottlerocketSettings.settings.kernel.sysctl["kernel.kptr_restrict"]',
+        "is not a vetted sysctl",
+    ),
+    (
+        {
+            "nodeGroups": groups(
+                bottlerocketSettings={"settings": {"kubernetes": {"max-pods": 2**64}}}
+            )
+        },
+        "nodeGroups.g.bottlerocketSettings.settings.kubernetes.max-pods",
+        "accepted: a whole number from 1 to 4294967295",
+    ),
+    (
+        {"nodeGroups": groups(bottlerocketSettings={"settings": {"motd": None}})},
+        "nodeGroups.g.bottlerocketSettings.settings.motd",
+        "is not an accepted value (got null)",
+    ),
+    (
+        {"nodeGroups": groups(bottlerocketSettings={"kubernetes": {}})},
         "nodeGroups.g.bottlerocketSettings",
-        "admin.enabled must stay false",
+        "has top-level key \"kubernetes\"; the only one is 'settings'",
     ),
     # enums and the rest
     ({"natGateways": "perAz"}, "natGateways", "accepted: onePerAz, single"),
     ({"logRetentionDays": "45"}, "logRetentionDays", "is not a CloudWatch Logs retention period"),
     ({"clusterName": "-bad"}, "clusterName", "is not a valid EKS cluster name"),
+    ({"clusterName": "good\n"}, "clusterName", "is not a valid EKS cluster name"),
     ({"kubeProxi": "absent"}, "kubeProxi", "is not a config key of this project"),
     # load balancing
     ({"loadBalancerController": "alb"}, "loadBalancerController", "accepted: aws, in-tree"),
@@ -164,12 +410,39 @@ BAD = [
     (
         {"allowedClientCidrs": '["0.0.0.0/0", "198.51.100.0/24"]'},
         "allowedClientCidrs",
-        "mixes 0.0.0.0/0",
+        "admits the whole internet",
+    ),
+    (
+        {"allowedClientCidrs": json.dumps([f"{i}.0.0.0/8" for i in range(256)])},
+        "allowedClientCidrs",
+        "admits the whole internet",
+    ),
+    (
+        {"allowedClientCidrs": '["169.254.169.254/32"]'},
+        "allowedClientCidrs[0]",
+        "instance metadata address",
+    ),
+    (
+        {"allowedClientCidrs": '["10.0.0.0/8"]'},
+        "allowedClientCidrs[0]",
+        "overlaps vpcCidr 10.0.0.0/16: it would admit the cluster's own nodes and pods",
+    ),
+    (
+        {"allowedClientCidrs": '["10.0.5.0/24"]'},
+        "allowedClientCidrs[0]",
+        "overlaps vpcCidr 10.0.0.0/16",
+    ),
+    (
+        {"allowedClientCidrs": '["198.51.100.0/24", "0.0.0.0/5"]'},
+        "allowedClientCidrs[1]",
+        "overlaps 0.0.0.0/8",
     ),
     ({"demoApp": "true"}, "allowedClientCidrs", "is empty but demoApp exposes a load balancer"),
     ({"demoApp": "yes"}, "demoApp", "accepted: true or false"),
     ({"demoAppPort": "0"}, "demoAppPort", "1 to 65535"),
     ({"demoAppPort": "65536"}, "demoAppPort", "1 to 65535"),
+    ({"demoAppPort": "80\n"}, "demoAppPort", "is not a whole number in range"),
+    ({"demoAppPort": " 80"}, "demoAppPort", "is not a whole number in range"),
     # Calico
     ({"dataplane": "ebpf"}, "dataplane", "accepted: bpf, iptables"),
     ({"dataplane": "BPF"}, "dataplane", "accepted: bpf, iptables"),
@@ -177,6 +450,8 @@ BAD = [
     ({"calicoVersion": "v3.31"}, "calicoVersion", "is not a Calico release tag"),
     ({"calicoVersion": "v3.31.2"}, "calicoVersion", "is too old"),
     ({"calicoVersion": "v3.29.7"}, "calicoVersion", "accepted: v3.31.3 or later"),
+    ({"calicoVersion": "v3.31.7\n"}, "calicoVersion", "is not a Calico release tag"),
+    ({"calicoVersion": "v3.31." + "9" * 5000}, "calicoVersion", "is not a Calico release tag"),
     ({"kubeProxy": "off"}, "kubeProxy", "accepted: disabled, absent, enabled"),
     ({"dataplane": "iptables"}, "kubeProxy", "cannot be combined with dataplane iptables"),
     (
@@ -251,3 +526,59 @@ def test_plan_cli_prints_one_line_and_exits_non_zero():
         'error: eks-calico-ebpf:kubernetesVersion: is not a supported version (got "1.99"); accepted: 1.33, 1.34, 1.35'
     ]
     assert proc.stdout == ""
+
+
+def test_values_at_the_edges_are_accepted():
+    s = settings(
+        serviceCidr="192.168.0.0/24",
+        publicAccessCidrs='["0.0.0.0/0"]',
+        allowedClientCidrs='["10.1.0.0/16", "198.51.100.0/24"]',
+        nodeGroups=groups(
+            taints=[
+                {"key": "example.com/dedicated", "value": "bench", "effect": "NoExecute"},
+                {"key": "example.com/dedicated", "effect": "NoSchedule"},
+            ],
+            labels={"example.com/role": "bench"},
+        ),
+    )
+    assert str(s.service_cidr) == "192.168.0.0/24"
+    assert s.public_access_cidrs == ("0.0.0.0/0",)
+    assert s.allowed_client_cidrs == ("10.1.0.0/16", "198.51.100.0/24")
+    assert [(t.key, t.value, t.effect) for t in s.node_groups["g"].taints] == [
+        ("example.com/dedicated", "bench", "NoExecute"),
+        ("example.com/dedicated", "", "NoSchedule"),
+    ]
+    assert str(settings(serviceCidr="172.16.0.0/12").service_cidr) == "172.16.0.0/12"
+
+
+@pytest.mark.parametrize(
+    ("region", "arn"),
+    [
+        ("us-west-2", "arn:aws:iam::111122223333:role/Admin"),
+        ("cn-north-1", "arn:aws-cn:iam::111122223333:role/Admin"),
+        ("us-gov-west-1", "arn:aws-us-gov:iam::111122223333:user/alice"),
+    ],
+)
+def test_admin_arn_in_the_regions_partition(region, arn):
+    s = parse_settings(
+        {
+            "availabilityZones": json.dumps([f"{region}a", f"{region}b"]),
+            "adminPrincipalArns": json.dumps([arn]),
+            "deployInsideVpc": "true",
+        },
+        region=region,
+        stack="t",
+    )
+    assert s.admin_principal_arns == (arn,)
+
+
+@pytest.mark.parametrize("region", ["us-west-2\n", "US-WEST-2", "mars"])
+def test_region_must_be_a_region_name(region):
+    with pytest.raises(ConfigError, match=r"^aws:region: is not an AWS region name"):
+        parse_settings({"availabilityZones": AZS}, region=region, stack="t")
+
+
+def test_a_map_key_with_a_colon_stays_under_the_project_namespace():
+    with pytest.raises(ConfigError) as info:
+        settings(nodeGroups=groups(labels={"a:b": "x"}))
+    assert str(info.value).startswith('eks-calico-ebpf:nodeGroups.g.labels["a:b"]: is not a valid')

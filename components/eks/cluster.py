@@ -22,6 +22,8 @@ import pulumi_eks as eks
 import pulumi_kubernetes as k8s
 
 from .. import defaults
+from .._allowlist import allowlist_problem
+from .._net import ipv4_network
 from ..options import KubeProxyMode
 from ._policies import irsa_trust_policy, secrets_key_policy
 
@@ -61,6 +63,25 @@ def access_entry_key(principal_arn: str) -> str:
     resource = principal_arn.split(":", 5)[5]  # role/path/Name or user/Name
     kind, _, rest = resource.partition("/")
     return f"{kind}-{re.sub(r'[^A-Za-z0-9-]', '-', rest.rsplit('/', 1)[-1])}"
+
+
+def check_public_access_cidrs(cidrs: Sequence[str]) -> None:
+    """Raise `ValueError` (one line) unless the public endpoint can use `cidrs`: `a.b.c.d/n`
+    each, judged by what they admit (`_allowlist`, as the stack config is): the whole internet
+    only as exactly ["0.0.0.0/0"], no special-purpose or private ranges."""
+    nets = []
+    for i, cidr in enumerate(cidrs):
+        try:
+            nets.append(ipv4_network(cidr))
+        except ValueError as exc:
+            raise ValueError(f"public_access_cidrs[{i}]: {cidr!r} {exc}") from None
+    problem = allowlist_problem(nets, public_endpoint=True)
+    if problem is not None:
+        where = "" if problem.index is None else f"[{problem.index}]"
+        shown = list(cidrs) if problem.index is None else cidrs[problem.index]
+        raise ValueError(
+            f"public_access_cidrs{where}: {shown!r} {problem.problem}; accepted: {problem.accepted}"
+        )
 
 
 def endpoint_from_kubeconfig(kubeconfig: Mapping[str, Any]) -> str:
@@ -119,6 +140,7 @@ class EksCluster(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: EksClusterArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
+        check_public_access_cidrs(args.public_access_cidrs)
         super().__init__("eks-calico-ebpf:index:EksCluster", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         tags = dict(args.tags)

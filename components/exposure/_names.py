@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from .._allowlist import allowlist_problem
 from .._net import ipv4_network
 
 # Kubernetes name rules (k8s.io/apimachinery pkg/util/validation/validation.go):
@@ -60,9 +61,17 @@ def check_port_number(value: int, field: str) -> None:
 
 
 def check_cidrs(cidrs: Sequence[str], field: str) -> None:
-    """Every entry an IPv4 network written as `a.b.c.d/n` with no host bits set."""
+    """Every entry an IPv4 network written as `a.b.c.d/n` with no host bits set, and the list
+    judged by what it admits (`_allowlist`): the whole internet only as exactly ["0.0.0.0/0"],
+    nothing in special-purpose ranges (loopback, link-local/metadata, multicast, ...)."""
+    nets = []
     for i, cidr in enumerate(cidrs):
         try:
-            ipv4_network(cidr)
+            nets.append(ipv4_network(cidr))
         except ValueError as exc:
             raise ValueError(f"{field}[{i}]: {cidr!r} {exc}") from None
+    problem = allowlist_problem(nets)
+    if problem is not None:
+        where = field if problem.index is None else f"{field}[{problem.index}]"
+        shown = list(cidrs) if problem.index is None else cidrs[problem.index]
+        raise ValueError(f"{where}: {shown!r} {problem.problem}; accepted: {problem.accepted}")

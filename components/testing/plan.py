@@ -67,7 +67,7 @@ def stack_config(
             key = f"{NAMESPACE}:{key}"
         try:
             config[key] = json.loads(text)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):  # not JSON, or JSON too deep to parse: a string
             config[key] = text
     return config
 

@@ -25,3 +25,11 @@ def test_valid(text):
 def test_invalid(value, message):
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         ipv4_network(value)
+
+
+@pytest.mark.parametrize(
+    "text", ["10.0.0.0/16\n", " 10.0.0.0/16", "10.0.0.0/255.255.0.0", "10.0.0.0/\u0661\u0666"]
+)
+def test_only_the_plain_spelling(text):
+    with pytest.raises(ValueError, match=r"^is not an IPv4 CIDR \(a\.b\.c\.d/n\)$"):
+        ipv4_network(text)
