@@ -3,7 +3,9 @@
 Creates the Service (instance targets: the NLB sends to every node's NodePort and keeps the
 client's IP) and, in the Service's namespace, NetworkPolicies: default-deny for all pods
 (ingress and egress), an allow for the selected pods on their target ports from the client
-CIDRs and from the NLB's own subnets (health checks), and DNS egress to CoreDNS.
+CIDRs and from the NLB's own subnets (health checks), and, only when asked for, DNS egress to
+CoreDNS: a server that answers from its own configuration needs no egress at all, and an open
+DNS path is a way to exfiltrate data.
 
 The client allow-list works twice: `loadBalancerSourceRanges` becomes security-group rules, and
 the NetworkPolicy matches the client IP at the pod. The second only holds because the client IP
@@ -90,6 +92,9 @@ class NlbServiceArgs:
     wait_for: Sequence[pulumi.Resource] = ()
     """What every child waits on: the namespace, and with controller `aws` the LBC chart (the
     Service is then also deleted while the controller can still remove its NLB)."""
+    dns_egress: bool = False
+    """Also let every pod of the namespace query CoreDNS (UDP/TCP 53). Off: the pods get no
+    egress at all."""
 
 
 def validate_nlb_args(
@@ -227,8 +232,10 @@ def render_network_policies(
     ports: Sequence[ServicePort],
     allowed_client_cidrs: Sequence[str],
     health_check_cidrs: Sequence[str],
+    dns_egress: bool = False,
 ) -> dict[str, dict[str, Any]]:
-    """NetworkPolicies by role: `default-deny`, `allow-clients`, `allow-dns`."""
+    """NetworkPolicies by role: `default-deny`, `allow-clients`, and `allow-dns` with
+    `dns_egress`."""
 
     def policy(role: str, spec: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -242,7 +249,7 @@ def render_network_policies(
     target_ports = _target_ports(ports)
     clients = [{"ipBlock": {"cidr": c}} for c in allowed_client_cidrs]
     health_checks = [{"ipBlock": {"cidr": c}} for c in health_check_cidrs]
-    return {
+    policies = {
         "default-deny": policy(
             "default-deny", {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
         ),
@@ -259,7 +266,9 @@ def render_network_policies(
                 ],
             },
         ),
-        "allow-dns": policy(
+    }
+    if dns_egress:
+        policies["allow-dns"] = policy(
             "allow-dns",
             {
                 "podSelector": {},
@@ -276,8 +285,8 @@ def render_network_policies(
                     }
                 ],
             },
-        ),
-    }
+        )
+    return policies
 
 
 def ingress_hostname(status: k8s.core.v1.outputs.ServiceStatus | None) -> str:
@@ -344,6 +353,7 @@ class NlbService(pulumi.ComponentResource):
                 ports=args.ports,
                 allowed_client_cidrs=args.allowed_client_cidrs,
                 health_check_cidrs=args.health_check_cidrs,
+                dns_egress=args.dns_egress,
             ).items()
         ]
         svc = render_service(
