@@ -25,7 +25,7 @@ from .exposure.load_balancer_controller import (
 )
 from .exposure.nlb_service import NlbService, NlbServiceArgs, ServicePort
 from .network.vpc import Vpc, VpcArgs
-from .options import KubeProxyMode
+from .options import KubeProxyMode, LoadBalancerScheme
 from .options import LoadBalancerController as ControllerMode
 
 
@@ -175,6 +175,12 @@ def compose(
                 allowed_client_cidrs=settings.allowed_client_cidrs,
                 # NLB health checks come from the NLB's own addresses, in the subnets it sits in.
                 health_check_cidrs=vpc.load_balancer_subnet_cidrs(settings.load_balancer_scheme),
+                # Internal NLBs pinned to the small load-balancer subnets those CIDRs describe.
+                subnet_ids=(
+                    vpc.internal_load_balancer_subnet_ids
+                    if settings.load_balancer_scheme is LoadBalancerScheme.INTERNAL
+                    else None
+                ),
                 dataplane=settings.dataplane,
                 provider=eks.k8s_provider,
                 wait_for=[demo.namespace_resource, *([lbc.chart] if lbc else []), *calico.ready],

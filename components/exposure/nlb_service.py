@@ -43,6 +43,8 @@ LB_TYPE = "service.beta.kubernetes.io/aws-load-balancer-type"
 NLB_TARGET_TYPE = "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type"
 LB_SCHEME = "service.beta.kubernetes.io/aws-load-balancer-scheme"
 LB_INTERNAL = "service.beta.kubernetes.io/aws-load-balancer-internal"
+# Both controllers: comma-separated subnet IDs, one per AZ, instead of discovery by tags.
+LB_SUBNETS = "service.beta.kubernetes.io/aws-load-balancer-subnets"
 
 # CoreDNS on EKS: pods labelled k8s-app=kube-dns in kube-system; the namespace is matched by the
 # label the API server sets on every namespace (kubernetes.io/metadata.name, GA in 1.22).
@@ -92,6 +94,11 @@ class NlbServiceArgs:
     wait_for: Sequence[pulumi.Resource] = ()
     """What every child waits on: the namespace, and with controller `aws` the LBC chart (the
     Service is then also deleted while the controller can still remove its NLB)."""
+    subnet_ids: pulumi.Input[Sequence[str]] | None = None
+    """Subnets the NLB is placed in (annotation `aws-load-balancer-subnets`, read by both
+    controllers); None leaves it to subnet discovery by tags. Must be the subnets whose CIDRs
+    are `health_check_cidrs`. A change recreates the Service and so the NLB (subnets of an
+    existing NLB cannot be swapped)."""
     dns_egress: bool = False
     """Also let every pod of the namespace query CoreDNS (UDP/TCP 53). Off: the pods get no
     egress at all."""
@@ -156,9 +163,13 @@ def effective_traffic_policy(dataplane: Dataplane, requested: str) -> tuple[str,
 
 
 def service_annotations(
-    controller: LoadBalancerController, scheme: LoadBalancerScheme
+    controller: LoadBalancerController,
+    scheme: LoadBalancerScheme,
+    subnet_ids: Sequence[str] | None = None,
 ) -> dict[str, str]:
-    """Annotations that hand the Service to `controller` as an NLB with instance targets."""
+    """Annotations that hand the Service to `controller` as an NLB with instance targets (in
+    `subnet_ids` when given)."""
+    subnets = {LB_SUBNETS: ",".join(subnet_ids)} if subnet_ids else {}
     if controller is LoadBalancerController.AWS:
         return {
             # `external`: the in-tree controller ignores the Service; with nlb-target-type set the
@@ -168,11 +179,12 @@ def service_annotations(
             NLB_TARGET_TYPE: "instance",
             # Always explicit: the LBC defaults to internal (since v2.2.0).
             LB_SCHEME: scheme.value,
+            **subnets,
         }
     annotations = {LB_TYPE: "nlb"}
     if scheme is LoadBalancerScheme.INTERNAL:
         annotations[LB_INTERNAL] = "true"
-    return annotations
+    return {**annotations, **subnets}
 
 
 def render_service(
@@ -185,6 +197,7 @@ def render_service(
     scheme: LoadBalancerScheme,
     external_traffic_policy: str,
     allowed_client_cidrs: Sequence[str],
+    subnet_ids: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     return {
         "apiVersion": "v1",
@@ -192,7 +205,7 @@ def render_service(
         "metadata": {
             "name": service_name,
             "namespace": namespace,
-            "annotations": service_annotations(controller, scheme),
+            "annotations": service_annotations(controller, scheme, subnet_ids),
         },
         "spec": {
             "type": "LoadBalancer",
@@ -356,19 +369,29 @@ class NlbService(pulumi.ComponentResource):
                 dns_egress=args.dns_egress,
             ).items()
         ]
-        svc = render_service(
-            namespace=args.namespace,
-            service_name=args.service_name,
-            selector=args.selector,
-            ports=args.ports,
-            controller=args.controller,
-            scheme=args.scheme,
-            external_traffic_policy=policy,
-            allowed_client_cidrs=args.allowed_client_cidrs,
-        )
+
+        def render(subnet_ids: Sequence[str] | None) -> dict[str, Any]:
+            return render_service(
+                namespace=args.namespace,
+                service_name=args.service_name,
+                selector=args.selector,
+                ports=args.ports,
+                controller=args.controller,
+                scheme=args.scheme,
+                external_traffic_policy=policy,
+                allowed_client_cidrs=args.allowed_client_cidrs,
+                subnet_ids=subnet_ids,
+            )
+
+        svc = render(None)
+        metadata: pulumi.Input[Any] = svc["metadata"]
+        if args.subnet_ids is not None:
+            metadata = pulumi.Output.from_input(args.subnet_ids).apply(
+                lambda ids: render(list(ids))["metadata"]
+            )
         self.service = k8s.core.v1.Service(
             f"{name}-service",
-            metadata=svc["metadata"],
+            metadata=metadata,
             spec=svc["spec"],
             opts=pulumi.ResourceOptions(
                 parent=self,

@@ -481,3 +481,33 @@ def test_constructor_validates_before_registering_anything():
         "error": "namespace: 'default' is not allowed; use a dedicated namespace"
     }
     assert [r.type for r in result.resources] == ["pulumi:providers:kubernetes"]
+
+
+@pytest.mark.parametrize(
+    ("controller", "expected"),
+    [
+        (
+            LoadBalancerController.AWS,
+            {
+                "service.beta.kubernetes.io/aws-load-balancer-type": "external",
+                "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "instance",
+                "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal",
+                "service.beta.kubernetes.io/aws-load-balancer-subnets": "subnet-a,subnet-b",
+            },
+        ),
+        (
+            LoadBalancerController.IN_TREE,
+            {
+                "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
+                "service.beta.kubernetes.io/aws-load-balancer-internal": "true",
+                "service.beta.kubernetes.io/aws-load-balancer-subnets": "subnet-a",
+            },
+        ),
+    ],
+)
+def test_subnet_ids_pin_the_nlb_for_both_controllers(controller, expected):
+    subnets = ["subnet-a", "subnet-b"] if controller is LoadBalancerController.AWS else ["subnet-a"]
+    assert service_annotations(controller, LoadBalancerScheme.INTERNAL, subnets) == expected
+    assert "service.beta.kubernetes.io/aws-load-balancer-subnets" not in service_annotations(
+        controller, LoadBalancerScheme.INTERNAL
+    )
