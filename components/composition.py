@@ -24,6 +24,7 @@ from .exposure.load_balancer_controller import (
     LoadBalancerControllerArgs,
 )
 from .exposure.nlb_service import NlbService, NlbServiceArgs, ServicePort
+from .network.flow_logs import VpcFlowLogs, VpcFlowLogsArgs, flow_log_group_name
 from .network.vpc import Vpc, VpcArgs
 from .options import KubeProxyMode, LoadBalancerScheme
 from .options import LoadBalancerController as ControllerMode
@@ -41,6 +42,7 @@ class Composition:
     load_balancer_controller: LoadBalancerController | None
     demo: DemoApp | None
     demo_service: NlbService | None
+    flow_logs: VpcFlowLogs | None = None
 
 
 def compose(
@@ -78,9 +80,30 @@ def compose(
             vpc_cni_configuration=VPC_CNI_CONFIGURATION,
             log_retention_days=settings.log_retention_days,
             tags=tags,
+            flow_log_group_name=(
+                flow_log_group_name(settings.cluster_name) if settings.vpc_flow_logs else None
+            ),
         ),
         child,
     )
+
+    flow_logs = None
+    if settings.vpc_flow_logs:
+        # After the cluster: the log group is encrypted with the cluster's key.
+        flow_logs = VpcFlowLogs(
+            "vpc-flow-logs",
+            VpcFlowLogsArgs(
+                vpc_id=vpc.vpc_id,
+                cluster_name=settings.cluster_name,
+                region=settings.region,
+                kms_key_arn=eks.key_arn,
+                retention_days=settings.vpc_flow_log_retention_days,
+                partition=eks.partition,
+                account_id=eks.account_id,
+                tags=tags,
+            ),
+            child,
+        )
 
     node_groups = tuple(
         BottlerocketNodeGroup(
@@ -98,6 +121,7 @@ def compose(
                 partition=eks.partition,
                 wait_for=[eks.vpc_cni_addon],
                 tags=tags,
+                ssm_access=settings.node_ssm_access,
             ),
             child,
         )
@@ -197,4 +221,5 @@ def compose(
         load_balancer_controller=lbc,
         demo=demo,
         demo_service=service,
+        flow_logs=flow_logs,
     )

@@ -51,6 +51,9 @@ KEYS: dict[str, str] = {
     "allowedClientCidrs": "client networks admitted through the NLB",
     "demoApp": "deploy the client-IP echo demo behind an NLB",
     "demoAppPort": "port the demo's NLB listens on",
+    "nodeSsmAccess": "nodes may open SSM Session Manager sessions (and nothing else of SSM)",
+    "vpcFlowLogs": "VPC flow logs to a KMS-encrypted CloudWatch log group",
+    "vpcFlowLogRetentionDays": "retention of the VPC flow log group",
 }
 
 NODE_GROUP_KEYS = (
@@ -101,6 +104,9 @@ class StackSettings:
     allowed_client_cidrs: tuple[str, ...]
     demo_app: bool
     demo_app_port: int
+    node_ssm_access: bool = defaults.NODE_SSM_ACCESS
+    vpc_flow_logs: bool = defaults.VPC_FLOW_LOGS
+    vpc_flow_log_retention_days: int = defaults.FLOW_LOG_RETENTION_DAYS
 
 
 # --------------------------------------------------------------------------- value readers
@@ -540,14 +546,20 @@ def parse_settings(raw: Mapping[str, Any], *, region: str | None, stack: str) ->
         allowed_client_cidrs=allowed,
         demo_app=demo_app,
         demo_app_port=_int("demoAppPort", get("demoAppPort", defaults.DEMO_APP_PORT), 1, 65535),
+        node_ssm_access=_bool("nodeSsmAccess", get("nodeSsmAccess", defaults.NODE_SSM_ACCESS)),
+        vpc_flow_logs=_bool("vpcFlowLogs", get("vpcFlowLogs", defaults.VPC_FLOW_LOGS)),
+        vpc_flow_log_retention_days=_log_retention(
+            get("vpcFlowLogRetentionDays", defaults.FLOW_LOG_RETENTION_DAYS),
+            "vpcFlowLogRetentionDays",
+        ),
     )
 
 
-def _log_retention(value: Any) -> int:
-    days = _int("logRetentionDays", value, 1, 3653)
+def _log_retention(value: Any, key: str = "logRetentionDays") -> int:
+    days = _int(key, value, 1, 3653)
     if days not in defaults.ALLOWED_LOG_RETENTION_DAYS:
         raise ConfigError(
-            "logRetentionDays",
+            key,
             days,
             "is not a CloudWatch Logs retention period",
             ", ".join(map(str, defaults.ALLOWED_LOG_RETENTION_DAYS)),
