@@ -160,5 +160,8 @@ def test_each_rule_catches_a_plan_that_breaks_it(rule):
 
 
 def test_public_endpoint_rule_catches_a_public_endpoint():
-    assert evaluate(_plan_json("dev", "publicAccessCidrs=[]"))["CKV_AWS_39"] == []
+    assert (
+        evaluate(_plan_json("dev", "publicAccessCidrs=[]", "nodeSsmAccess=false"))["CKV_AWS_39"]
+        == []
+    )
     assert evaluate(_plan_json("dev"))["CKV_AWS_39"] != []

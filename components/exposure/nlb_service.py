@@ -84,9 +84,10 @@ class NlbServiceArgs:
     """IPv4 CIDRs of the clients let through (security group and NetworkPolicy); at least one.
     Exactly ["0.0.0.0/0"] admits everyone, with a warning."""
     health_check_cidrs: Sequence[str]
-    """Subnets the NLB's own addresses come from (its public subnets when internet-facing, private
-    ones when internal), or the VPC CIDR. NLB health checks come from those addresses; with the
-    LBC and `Cluster` they probe the traffic port and so reach the pods, which must admit them."""
+    """Subnets the NLB's own addresses come from (its public subnets when internet-facing, the
+    dedicated load-balancer subnets when internal). NLB health checks come from those addresses;
+    with the LBC and `Cluster` they probe the traffic port and so reach the pods, which must
+    admit them. Never subnets where pods or nodes live: the rule would admit them all."""
     dataplane: Dataplane
     """Calico's dataplane: whether the client IP survives `externalTrafficPolicy: Cluster`."""
     provider: pulumi.ProviderResource

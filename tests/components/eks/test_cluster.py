@@ -115,7 +115,7 @@ def test_log_group_precreated_encrypted_with_retention_before_cluster():
     assert lg.inputs["name"] == "/aws/eks/eks-calico-ebpf-dev/cluster"
     # CIS EKS / checkov CKV_AWS_338: a year.
     assert lg.inputs["retentionInDays"] == 365.0
-    other = planned("dev", "logRetentionDays=731").one(
+    other = planned("dev", "logRetentionDays=731", "vpcFlowLogRetentionDays=3653").one(
         "aws:cloudwatch/logGroup:LogGroup", "eks-control-plane"
     )
     assert other.inputs["retentionInDays"] == 731.0

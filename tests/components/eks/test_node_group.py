@@ -124,7 +124,8 @@ def test_node_role_trust_and_exact_policies():
 
 
 def test_ssm_access_can_be_turned_off():
-    result = planned("dev", "nodeSsmAccess=false")
+    # (the plan the security-rule tests use too: the endpoint setting changes no node resource)
+    result = planned("dev", "publicAccessCidrs=[]", "nodeSsmAccess=false")
     assert [
         r.name
         for r in result.by_type("aws:iam/rolePolicy:RolePolicy")

@@ -35,7 +35,7 @@ def test_log_group_encrypted_with_the_cluster_key_and_kept_a_year():
     assert group.inputs["kmsKeyId"].startswith(f"arn:aws:kms:us-west-2:{ACCOUNT_ID}:key/")
     assert key.urn in group.dependencies
     assert group.inputs["tags"]["cluster"] == "eks-calico-ebpf-dev"
-    other = planned("dev", "vpcFlowLogRetentionDays=3653")
+    other = planned("dev", "logRetentionDays=731", "vpcFlowLogRetentionDays=3653")
     assert _children(other)["vpc-flow-logs-group"].inputs["retentionInDays"] == 3653.0
 
 
