@@ -21,6 +21,7 @@ from .eks._bottlerocket import group_architecture, settings_problems
 from .eks.cluster import access_entry_key
 from .eks.node_group import TAINT_EFFECTS, NodeGroupSpec, Taint
 from .errors import NAMESPACE, ConfigError
+from .exposure.load_balancer_controller import check_policy_size
 from .network._subnet_plan import MAX_PRIVATE_PREFIX, MIN_VPC_PREFIX, max_vpc_prefix
 from .options import (
     Dataplane,
@@ -514,7 +515,7 @@ def parse_settings(raw: Mapping[str, Any], *, region: str | None, stack: str) ->
             'the client networks to admit, e.g. ["203.0.113.0/24"], or exactly ["0.0.0.0/0"]',
         )
 
-    return StackSettings(
+    settings = StackSettings(
         cluster_name=cluster_name,
         region=region,
         vpc_cidr=vpc,
@@ -553,6 +554,23 @@ def parse_settings(raw: Mapping[str, Any], *, region: str | None, stack: str) ->
             "vpcFlowLogRetentionDays",
         ),
     )
+    _check_lbc_policy_size(settings)
+    return settings
+
+
+def _check_lbc_policy_size(settings: StackSettings) -> None:
+    """The LBC's IAM policy names the cluster seven times; IAM caps a policy at 6144 chars."""
+    if settings.load_balancer_controller is not LoadBalancerController.AWS:
+        return
+    try:
+        check_policy_size(settings.cluster_name, settings.region)
+    except ValueError:
+        raise ConfigError(
+            "clusterName",
+            settings.cluster_name,
+            "makes the load balancer controller's IAM policy longer than IAM's 6144 characters",
+            "a shorter name (about 65 characters or fewer) with loadBalancerController aws",
+        ) from None
 
 
 def _log_retention(value: Any, key: str = "logRetentionDays") -> int:

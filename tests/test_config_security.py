@@ -63,3 +63,17 @@ def test_retention_must_be_a_cloudwatch_value():
         "eks-calico-ebpf:vpcFlowLogRetentionDays: is not a CloudWatch Logs retention period"
     )
     assert "\n" not in text
+
+
+def test_a_cluster_name_too_long_for_the_lbc_policy_is_one_line():
+    assert _settings(clusterName="c" * 60).cluster_name == "c" * 60
+    with pytest.raises(ConfigError) as info:
+        _settings(clusterName="c" * 100)
+    text = str(info.value)
+    assert text.startswith(
+        "eks-calico-ebpf:clusterName: makes the load balancer controller's IAM policy longer"
+    )
+    assert text.endswith("with loadBalancerController aws")
+    assert "\n" not in text
+    # without the controller there is no such policy
+    assert _settings(clusterName="c" * 100, loadBalancerController="in-tree")
