@@ -36,9 +36,11 @@ IMAGE = (
 APP_NAME = "echo"
 SELECTOR = {"app.kubernetes.io/name": APP_NAME}
 TARGET_PORT = 8080
-# The image's own unprivileged user (`adduser -u 101 nginx` in its Dockerfile). nginx started
-# as non-root runs master and workers as that user and needs no capability above port 1024.
-RUN_AS = 101
+# nobody. nginx started as non-root runs master and workers as that user and needs no
+# capability above port 1024; it reads only the world-readable ConfigMap and binary and writes
+# only the emptyDir. Not the image's own uid 101: checkov CKV_K8S_40 wants a UID >= 10000, so
+# it cannot collide with a host user.
+RUN_AS = 65534
 CONFIG_DIR = "/etc/nginx/echo"
 CONFIG_FILE = "nginx.conf"
 # Where nginx may write (pid file, temp directories): an emptyDir, the root stays read-only.

@@ -196,8 +196,8 @@ def test_deployment_hardened_for_the_restricted_profile():
     assert pod["enableServiceLinks"] is False
     assert pod["securityContext"] == {
         "runAsNonRoot": True,
-        "runAsUser": 101,
-        "runAsGroup": 101,
+        "runAsUser": 65534,
+        "runAsGroup": 65534,
         "seccompProfile": {"type": "RuntimeDefault"},
     }
     container = _container(deployment)
@@ -205,7 +205,7 @@ def test_deployment_hardened_for_the_restricted_profile():
         "allowPrivilegeEscalation": False,
         "readOnlyRootFilesystem": True,
         "runAsNonRoot": True,
-        "runAsUser": 101,
+        "runAsUser": 65534,
         "capabilities": {"drop": ["ALL"]},
         "seccompProfile": {"type": "RuntimeDefault"},
     }

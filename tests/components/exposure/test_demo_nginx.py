@@ -5,9 +5,11 @@ Skipped where no `nginx` binary exists (`apt-get install nginx-light`).
 """
 
 import http.client
+import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,18 +31,35 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+def server() -> Iterator[int]:
     assert NGINX is not None
-    root = tmp_path_factory.mktemp("nginx")
+    # Directly under the system temp dir: pytest's own (0700, root-owned) is not reachable by
+    # the pod's uid.
+    with tempfile.TemporaryDirectory() as scratch:
+        yield from _serve(NGINX, Path(scratch))
+
+
+def _serve(nginx: str, root: Path) -> Iterator[int]:
     port = _free_port()
     conf = root / "nginx.conf"
     conf.write_text(render_nginx_conf(port, str(root)))
+    # As in the pod: uid/gid 65534, a world-writable scratch directory (emptyDir), a readable
+    # config. Only root can switch users; elsewhere nginx runs as the (non-root) test user.
+    as_pod_user: list[str] = []
+    setpriv = shutil.which("setpriv")
+    if os.geteuid() == 0 and setpriv:
+        as_pod_user = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+        root.chmod(0o777)
+        conf.chmod(0o644)
     check = subprocess.run(
-        [NGINX, "-t", "-e", "stderr", "-c", str(conf)], capture_output=True, text=True, check=False
+        [*as_pod_user, nginx, "-t", "-e", "stderr", "-c", str(conf)],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert check.returncode == 0, check.stderr
     log = (root / "stderr.log").open("w")
-    proc = subprocess.Popen([NGINX, "-e", "stderr", "-c", str(conf)], stderr=log)
+    proc = subprocess.Popen([*as_pod_user, nginx, "-e", "stderr", "-c", str(conf)], stderr=log)
     try:
         for _ in range(100):
             try:
@@ -48,6 +67,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
                 break
             except OSError:
                 time.sleep(0.05)
+        else:
+            log.flush()
+            pytest.fail(f"nginx did not start: {(root / 'stderr.log').read_text()}")
+        if as_pod_user:  # setpriv execs nginx: same pid, now owned by the pod's uid
+            assert os.stat(f"/proc/{proc.pid}").st_uid == 65534
         yield port
     finally:
         proc.terminate()
