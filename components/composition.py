@@ -25,8 +25,9 @@ from .exposure.load_balancer_controller import (
     LoadBalancerControllerArgs,
 )
 from .exposure.nlb_service import NlbService, NlbServiceArgs, ServicePort
+from .network.flow_logs import VpcFlowLogs, VpcFlowLogsArgs, flow_log_group_name
 from .network.vpc import Vpc, VpcArgs
-from .options import KubeProxyMode
+from .options import KubeProxyMode, LoadBalancerScheme
 from .options import LoadBalancerController as ControllerMode
 
 
@@ -42,6 +43,7 @@ class Composition:
     load_balancer_controller: LoadBalancerController | None
     demo: DemoApp | None
     demo_service: NlbService | None
+    flow_logs: VpcFlowLogs | None = None
 
 
 def compose(
@@ -86,9 +88,30 @@ def compose(
             # Teardown order: the cluster, its add-ons and node groups, and every controller on
             # it are deleted while the private subnets still reach AWS APIs through NAT.
             wait_for=vpc.egress,
+            flow_log_group_name=(
+                flow_log_group_name(settings.cluster_name) if settings.vpc_flow_logs else None
+            ),
         ),
         child,
     )
+
+    flow_logs = None
+    if settings.vpc_flow_logs:
+        # After the cluster: the log group is encrypted with the cluster's key.
+        flow_logs = VpcFlowLogs(
+            "vpc-flow-logs",
+            VpcFlowLogsArgs(
+                vpc_id=vpc.vpc_id,
+                cluster_name=settings.cluster_name,
+                region=settings.region,
+                kms_key_arn=eks.key_arn,
+                retention_days=settings.vpc_flow_log_retention_days,
+                partition=eks.partition,
+                account_id=eks.account_id,
+                tags=tags,
+            ),
+            child,
+        )
 
     node_groups = tuple(
         BottlerocketNodeGroup(
@@ -106,6 +129,7 @@ def compose(
                 partition=eks.partition,
                 wait_for=[eks.vpc_cni_addon, *vpc.egress],
                 tags=tags,
+                ssm_access=settings.node_ssm_access,
             ),
             child,
         )
@@ -188,6 +212,12 @@ def compose(
                 allowed_client_cidrs=settings.allowed_client_cidrs,
                 # NLB health checks come from the NLB's own addresses, in the subnets it sits in.
                 health_check_cidrs=vpc.load_balancer_subnet_cidrs(settings.load_balancer_scheme),
+                # Internal NLBs pinned to the small load-balancer subnets those CIDRs describe.
+                subnet_ids=(
+                    vpc.internal_load_balancer_subnet_ids
+                    if settings.load_balancer_scheme is LoadBalancerScheme.INTERNAL
+                    else None
+                ),
                 dataplane=settings.dataplane,
                 provider=eks.k8s_provider,
                 wait_for=[
@@ -209,6 +239,7 @@ def compose(
         load_balancer_controller=lbc,
         demo=demo,
         demo_service=service,
+        flow_logs=flow_logs,
     )
 
 

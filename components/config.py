@@ -22,6 +22,7 @@ from .eks._bottlerocket import SettingError, check_settings, group_architecture
 from .eks.cluster import access_entry_key
 from .eks.node_group import TAINT_EFFECTS, NodeGroupSpec, Taint
 from .errors import NAMESPACE, ConfigError
+from .exposure.load_balancer_controller import check_policy_size
 from .network._subnet_plan import MAX_PRIVATE_PREFIX, MIN_VPC_PREFIX, max_vpc_prefix
 from .options import (
     Dataplane,
@@ -53,6 +54,9 @@ KEYS: dict[str, str] = {
     "demoApp": "deploy the client-IP echo demo behind an NLB",
     "demoAppPort": "port the demo's NLB listens on",
     "deployInsideVpc": "pulumi runs inside the VPC (allows an empty publicAccessCidrs)",
+    "nodeSsmAccess": "nodes may open SSM Session Manager sessions (and nothing else of SSM)",
+    "vpcFlowLogs": "VPC flow logs to a KMS-encrypted CloudWatch log group",
+    "vpcFlowLogRetentionDays": "retention of the VPC flow log group",
 }
 
 NODE_GROUP_KEYS = (
@@ -140,6 +144,9 @@ class StackSettings:
     demo_app: bool
     demo_app_port: int
     deploy_inside_vpc: bool = False
+    node_ssm_access: bool = defaults.NODE_SSM_ACCESS
+    vpc_flow_logs: bool = defaults.VPC_FLOW_LOGS
+    vpc_flow_log_retention_days: int = defaults.FLOW_LOG_RETENTION_DAYS
 
 
 # --------------------------------------------------------------------------- value readers
@@ -725,7 +732,14 @@ def parse_settings(raw: Mapping[str, Any], *, region: str | None, stack: str) ->
         demo_app=demo_app,
         demo_app_port=_int("demoAppPort", get("demoAppPort", defaults.DEMO_APP_PORT), 1, 65535),
         deploy_inside_vpc=inside_vpc,
+        node_ssm_access=_bool("nodeSsmAccess", get("nodeSsmAccess", defaults.NODE_SSM_ACCESS)),
+        vpc_flow_logs=_bool("vpcFlowLogs", get("vpcFlowLogs", defaults.VPC_FLOW_LOGS)),
+        vpc_flow_log_retention_days=_log_retention(
+            get("vpcFlowLogRetentionDays", defaults.FLOW_LOG_RETENTION_DAYS),
+            "vpcFlowLogRetentionDays",
+        ),
     )
+    _check_lbc_policy_size(settings)
     if not public_access and not inside_vpc:
         # The same run installs Calico (and the LBC, the demo) through the Kubernetes API; with
         # the public endpoint off, the host name resolves to private addresses only, and the
@@ -741,11 +755,26 @@ def parse_settings(raw: Mapping[str, Any], *, region: str | None, stack: str) ->
     return settings
 
 
-def _log_retention(value: Any) -> int:
-    days = _int("logRetentionDays", value, 1, 3653)
+def _check_lbc_policy_size(settings: StackSettings) -> None:
+    """The LBC's IAM policy names the cluster seven times; IAM caps a policy at 6144 chars."""
+    if settings.load_balancer_controller is not LoadBalancerController.AWS:
+        return
+    try:
+        check_policy_size(settings.cluster_name, settings.region)
+    except ValueError:
+        raise ConfigError(
+            "clusterName",
+            settings.cluster_name,
+            "makes the load balancer controller's IAM policy longer than IAM's 6144 characters",
+            "a shorter name (about 65 characters or fewer) with loadBalancerController aws",
+        ) from None
+
+
+def _log_retention(value: Any, key: str = "logRetentionDays") -> int:
+    days = _int(key, value, 1, 3653)
     if days not in defaults.ALLOWED_LOG_RETENTION_DAYS:
         raise ConfigError(
-            "logRetentionDays",
+            key,
             days,
             "is not a CloudWatch Logs retention period",
             ", ".join(map(str, defaults.ALLOWED_LOG_RETENTION_DAYS)),

@@ -32,7 +32,8 @@ SERVICE_CIDR = "172.20.0.0/16"
 
 # Control-plane log types: all five (CKV_AWS_37), a superset of api/audit/authenticator.
 CLUSTER_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
-LOG_RETENTION_DAYS = 90
+# CIS Amazon EKS Benchmark and checkov CKV_AWS_338: keep CloudWatch logs at least a year.
+LOG_RETENTION_DAYS = 365
 # CloudWatch Logs PutRetentionPolicy accepted values.
 ALLOWED_LOG_RETENTION_DAYS = (
     1,
@@ -79,3 +80,10 @@ LOAD_BALANCER_CONTROLLER = LoadBalancerController.AWS
 LOAD_BALANCER_SCHEME = LoadBalancerScheme.INTERNET_FACING
 DEMO_APP = False
 DEMO_APP_PORT = 80
+
+# Security controls (issue 9).
+# Nodes may open SSM Session Manager sessions (and nothing else of SSM).
+NODE_SSM_ACCESS = True
+# VPC flow logs (CIS AWS Foundations 3.9, checkov CKV2_AWS_11), to a KMS-encrypted log group.
+VPC_FLOW_LOGS = True
+FLOW_LOG_RETENTION_DAYS = 365

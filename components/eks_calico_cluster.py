@@ -117,10 +117,16 @@ class EksCalicoClusterArgs(TypedDict, total=False):
     """CIDRs allowed to reach the public API endpoint; empty (default) = private only."""
     deploy_inside_vpc: bool
     """Pulumi runs inside the VPC (allows an empty publicAccessCidrs); default false."""
+    node_ssm_access: bool
+    """Nodes may open SSM Session Manager sessions (five actions, nothing else); default true."""
+    vpc_flow_logs: bool
+    """VPC flow logs to a KMS-encrypted CloudWatch log group; default true."""
+    vpc_flow_log_retention_days: int
+    """Retention of the VPC flow log group (a CloudWatch Logs value); default 365."""
     admin_principal_arns: list[str]
     """IAM role/user ARNs given cluster-admin through EKS access entries."""
     log_retention_days: int
-    """Retention of the control-plane log group (a CloudWatch Logs value); default 90."""
+    """Retention of the control-plane log group (a CloudWatch Logs value); default 365."""
     node_groups: dict[str, NodeGroup]
     """Node group name -> settings; default one group "metal" of 2 x c5n.metal."""
     calico_version: str

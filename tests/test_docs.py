@@ -43,6 +43,9 @@ def test_readme_config_reference_lists_every_key_with_its_default():
         "loadBalancerScheme": f"`{defaults.LOAD_BALANCER_SCHEME.value}`",
         "demoApp": f"`{str(defaults.DEMO_APP).lower()}`",
         "demoAppPort": f"`{defaults.DEMO_APP_PORT}`",
+        "nodeSsmAccess": f"`{str(defaults.NODE_SSM_ACCESS).lower()}`",
+        "vpcFlowLogs": f"`{str(defaults.VPC_FLOW_LOGS).lower()}`",
+        "vpcFlowLogRetentionDays": f"`{defaults.FLOW_LOG_RETENTION_DAYS}`",
         "diskSizeGiB": f"`{defaults.DISK_SIZE_GIB}`",
     }
     for key, default in expected.items():

@@ -41,8 +41,14 @@ IPTABLES = ("dataplane=iptables", "kubeProxy=enabled")
 
 
 def _egress(result):
-    """NAT gateways, every route table and association, the internet gateway."""
-    return [r.urn for t in (NAT, RTA, RT, IGW) for r in result.by_type(t)]
+    """NAT gateways, the route tables and associations that route out, the internet gateway.
+    The internal load-balancer subnets' route table (local route only) leads nowhere."""
+    return [
+        r.urn
+        for t in (NAT, RTA, RT, IGW)
+        for r in result.by_type(t)
+        if not r.name.startswith("vpc-lb")
+    ]
 
 
 def _needs_egress_at_delete(result):

@@ -222,6 +222,89 @@ def aws_node_pod_patch_rbac(prefix: str) -> tuple[dict[str, Any], dict[str, Any]
     return role, binding
 
 
+# What aws-node writes with ANNOTATE_POD_IP (amazon-vpc-cni-k8s ipamd, vpccniPodIPKey). Calico
+# reads it (libcalico-go AnnotationAWSPodIPs) to know a pod's IP before the kubelet reports it in
+# status, and an empty value after CNI DEL to forget it, so policy is right from the pod's first
+# packet to its last (projectcalico/calico#3530; tigera docs eks.mdx recommends the setting).
+AWS_POD_IPS_ANNOTATION = "vpc.amazonaws.com/pod-ips"
+AWS_NODE_USER = "system:serviceaccount:kube-system:aws-node"
+
+
+def _unchanged(field: str) -> str:
+    """CEL: `metadata.<field>` is the same before and after (absent counts as a value)."""
+    new, old = f"object.metadata.{field}", f"oldObject.metadata.{field}"
+    return f"(!has({new}) && !has({old})) || (has({new}) && has({old}) && {new} == {old})"
+
+
+def _annotations_unchanged_except(key: str) -> str:
+    """CEL: every annotation but `key` is the same before and after, none added or removed."""
+    new, old = "object.metadata.annotations", "oldObject.metadata.annotations"
+    return (
+        f"(!has({new}) || {new}.all(k, k == '{key}' || "
+        f"(has({old}) && k in {old} && {old}[k] == {new}[k]))) && "
+        f"(!has({old}) || {old}.all(k, k == '{key}' || (has({new}) && k in {new})))"
+    )
+
+
+def aws_node_annotation_only_policy(prefix: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """ValidatingAdmissionPolicy + binding (admissionregistration.k8s.io/v1, GA in 1.30): the
+    `patch pods` that aws-node holds cluster-wide may change that one annotation and nothing
+    else (not labels, which NetworkPolicies select on; not the spec; not owners or finalizers).
+    """
+    name = f"{prefix}-aws-node-pod-ips-only"
+    checks = [
+        ("object.spec == oldObject.spec", "the pod spec"),
+        (_unchanged("labels"), "pod labels"),
+        (
+            _annotations_unchanged_except(AWS_POD_IPS_ANNOTATION),
+            f"annotations other than {AWS_POD_IPS_ANNOTATION}",
+        ),
+        (_unchanged("finalizers"), "finalizers"),
+        (_unchanged("ownerReferences"), "owner references"),
+    ]
+    policy = {
+        "apiVersion": "admissionregistration.k8s.io/v1",
+        "kind": "ValidatingAdmissionPolicy",
+        "metadata": {"name": name},
+        "spec": {
+            # Fail closed: if the policy cannot be evaluated, aws-node's update is refused (it
+            # retries; pods keep running, Calico falls back to status.podIP).
+            "failurePolicy": "Fail",
+            "matchConstraints": {
+                "resourceRules": [
+                    {
+                        "apiGroups": [""],
+                        "apiVersions": ["v1"],
+                        "operations": ["UPDATE"],
+                        "resources": ["pods"],
+                    }
+                ]
+            },
+            "matchConditions": [
+                {
+                    "name": "aws-node",
+                    "expression": f"request.userInfo.username == '{AWS_NODE_USER}'",
+                }
+            ],
+            "validations": [
+                {
+                    "expression": expression,
+                    "message": f"aws-node may only set {AWS_POD_IPS_ANNOTATION}, not {what}",
+                    "reason": "Forbidden",
+                }
+                for expression, what in checks
+            ],
+        },
+    }
+    binding = {
+        "apiVersion": "admissionregistration.k8s.io/v1",
+        "kind": "ValidatingAdmissionPolicyBinding",
+        "metadata": {"name": name},
+        "spec": {"policyName": name, "validationActions": ["Deny"]},
+    }
+    return policy, binding
+
+
 def installation_wait_for(dataplane: Dataplane) -> str:
     """`pulumi.com/waitFor` (pulumi-kubernetes >= 4.18): Ready, and the operator's computed
     spec showing the requested dataplane, so nothing downstream runs on a half-switched node."""

@@ -179,12 +179,27 @@ class CalicoEbpf(pulumi.ComponentResource):
         k8s.rbac.v1.ClusterRole(
             f"{name}-aws-node", metadata=role["metadata"], rules=role["rules"], opts=child()
         )
+        # The policy before the permission: aws-node is never able to patch more than the
+        # annotation, not even during the first deployment.
+        vap, vap_binding = m.aws_node_annotation_only_policy(name)
+        policy = k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
+            f"{name}-aws-node-pod-ips-only",
+            metadata=vap["metadata"],
+            spec=vap["spec"],
+            opts=child(),
+        )
+        policy_binding = k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
+            f"{name}-aws-node-pod-ips-only",
+            metadata=vap_binding["metadata"],
+            spec=vap_binding["spec"],
+            opts=child(policy),
+        )
         k8s.rbac.v1.ClusterRoleBinding(
             f"{name}-aws-node",
             metadata=binding["metadata"],
             role_ref=binding["roleRef"],
             subjects=binding["subjects"],
-            opts=child(),
+            opts=child(policy_binding),
         )
 
         self.ready = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 
@@ -34,13 +35,22 @@ def irsa_trust_policy(
 
 
 def secrets_key_policy(
-    partition: str, account_id: str, region: str, log_group_name: str
+    partition: str,
+    account_id: str,
+    region: str,
+    log_group_name: str,
+    extra_log_group_names: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Key policy for the cluster's KMS key: the account administers it through IAM (no `*`
-    principal); CloudWatch Logs may use it only for the control-plane log group.
+    principal); CloudWatch Logs may use it only for the control-plane log group (and the
+    `extra_log_group_names`, e.g. the VPC flow logs).
 
     https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html
     """
+    arns = [
+        f"arn:{partition}:logs:{region}:{account_id}:log-group:{name}"
+        for name in (log_group_name, *extra_log_group_names)
+    ]
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -65,9 +75,7 @@ def secrets_key_policy(
                 "Resource": "*",
                 "Condition": {
                     "ArnEquals": {
-                        "kms:EncryptionContext:aws:logs:arn": (
-                            f"arn:{partition}:logs:{region}:{account_id}:log-group:{log_group_name}"
-                        )
+                        "kms:EncryptionContext:aws:logs:arn": (arns[0] if len(arns) == 1 else arns)
                     }
                 },
             },

@@ -56,6 +56,9 @@ class EksClusterArgs:
     wait_for: Sequence[pulumi.Resource] = ()
     """What the cluster (and so everything on it) waits on, and outlives on destroy: the VPC's
     egress path, which nodes and controllers need while they are being deleted."""
+    flow_log_group_name: str | None = None
+    """Log group of the VPC flow logs, which the cluster's key also encrypts; None: no flow
+    logs, CloudWatch Logs may use the key for the control-plane group only."""
 
 
 def access_entry_key(principal_arn: str) -> str:
@@ -132,6 +135,8 @@ class EksCluster(pulumi.ComponentResource):
     the nodes and pods."""
     partition: pulumi.Output[str]
     account_id: pulumi.Output[str]
+    key_arn: pulumi.Output[str]
+    """The cluster's KMS key (secrets, control-plane logs, VPC flow logs)."""
     vpc_cni_addon: aws.eks.Addon
     """Node groups wait on it: nodes only turn Ready once aws-node runs."""
     k8s_provider: k8s.Provider
@@ -157,11 +162,20 @@ class EksCluster(pulumi.ComponentResource):
             enable_key_rotation=True,
             deletion_window_in_days=30,
             policy=pulumi.Output.all(partition.partition, identity.account_id).apply(
-                lambda pa: json.dumps(secrets_key_policy(pa[0], pa[1], args.region, log_group_name))
+                lambda pa: json.dumps(
+                    secrets_key_policy(
+                        pa[0],
+                        pa[1],
+                        args.region,
+                        log_group_name,
+                        [args.flow_log_group_name] if args.flow_log_group_name else [],
+                    )
+                )
             ),
             tags=tags,
             opts=child,
         )
+        self.key_arn = key.arn
         aws.kms.Alias(
             f"{name}-secrets",
             name=f"alias/eks/{args.cluster_name}",

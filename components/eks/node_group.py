@@ -27,14 +27,39 @@ TAINT_EFFECTS = {
     "PreferNoSchedule": "PREFER_NO_SCHEDULE",
 }
 
-# Node role: what the kubelet, image pulls and the SSM control container need. The VPC CNI's
-# permissions (AmazonEKS_CNI_Policy) sit on the aws-node service account's own IRSA role
-# (EksCluster), not here: AWS EKS Best Practices, IAM, "Update the aws-node daemonset to use IRSA".
+# Node role: what the kubelet and image pulls need. The VPC CNI's permissions
+# (AmazonEKS_CNI_Policy) sit on the aws-node service account's own IRSA role (EksCluster), not
+# here: AWS EKS Best Practices, IAM, "Update the aws-node daemonset to use IRSA".
 NODE_ROLE_POLICIES = {
     "worker": "AmazonEKSWorkerNodePolicy",
     "ecr": "AmazonEC2ContainerRegistryReadOnly",
-    "ssm": "AmazonSSMManagedInstanceCore",
 }
+# Bottlerocket's control container runs the SSM agent, the break-glass way in without SSH. A
+# Session Manager session needs only these (the same five actions as the AWS managed policy
+# AWSCloud9SSMInstanceProfile, "Session Manager only"); AmazonSSMManagedInstanceCore would also
+# let every node read every SSM parameter and document of the account (ssm:GetParameter*,
+# ssm:GetDocument on "*"). The actions have no resource-level scoping beyond the instance itself.
+SSM_SESSION_ACTIONS = (
+    "ssm:UpdateInstanceInformation",
+    "ssmmessages:CreateControlChannel",
+    "ssmmessages:CreateDataChannel",
+    "ssmmessages:OpenControlChannel",
+    "ssmmessages:OpenDataChannel",
+)
+
+
+def ssm_session_policy() -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "SessionManagerOnly",
+                "Effect": "Allow",
+                "Action": list(SSM_SESSION_ACTIONS),
+                "Resource": "*",
+            }
+        ],
+    }
 
 
 @dataclass(frozen=True)
@@ -86,6 +111,9 @@ class BottlerocketNodeGroupArgs:
     """Resources the node group must wait on (the vpc-cni add-on: nodes only turn Ready once
     aws-node runs; terraform-aws-eks marks it `before_compute` for the same reason)."""
     tags: Mapping[str, str] = field(default_factory=dict)
+    ssm_access: bool = defaults.NODE_SSM_ACCESS
+    """Let the nodes' SSM agent (Bottlerocket control container) open Session Manager sessions,
+    and nothing else of SSM. Off: the agent cannot register; there is no way into a node."""
 
 
 def launch_template_block_devices(
@@ -152,6 +180,13 @@ class BottlerocketNodeGroup(pulumi.ComponentResource):
                 policy_arn=pulumi.Output.concat(
                     "arn:", args.partition, ":iam::aws:policy/", policy
                 ),
+                opts=child,
+            )
+        if args.ssm_access:
+            aws.iam.RolePolicy(
+                f"{name}-node-ssm",
+                role=role.name,
+                policy=json.dumps(ssm_session_policy()),
                 opts=child,
             )
 

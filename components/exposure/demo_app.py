@@ -1,18 +1,20 @@
 """`DemoApp`: a small HTTP server that answers with the client IP it sees, for the NLB demo.
 
-Creates a namespace under the `restricted` Pod Security Standard, a Deployment of the
-Kubernetes e2e image agnhost running `netexec` (`GET /clientip` returns the remote address of
-the connection, so `curl <nlb>/clientip` shows whether the client IP survived the NLB and
-Calico), spread over nodes so traffic is forwarded between nodes, and a PodDisruptionBudget.
+Creates a namespace under the `restricted` Pod Security Standard, a ConfigMap holding our own
+nginx configuration, a Deployment of the official nginx image (pinned by digest) running only
+that configuration, spread over nodes so traffic is forwarded between nodes, and a
+PodDisruptionBudget.
 
-netexec is a test server: it also serves `/shell`, `/exit` and `/upload`. Only clients admitted
-by `NlbService` reach it, and the pod is locked down (non-root, read-only root filesystem, no
-capabilities, no service-account token, egress only to DNS), but expose it to your own
-addresses only.
+The server has exactly two endpoints, both fixed `return` directives: `GET /clientip` answers
+`<address>:<port>` of the TCP peer (so `curl <nlb>/clientip` shows whether the client IP survived
+the NLB and Calico; no proxy header is read, so a client cannot claim another address), and
+`/healthz` answers `ok` for the probes. Everything else is 404: no command, upload, dial or file
+endpoints, no proxying, no DNS lookups (the pod needs no egress at all).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,23 +25,78 @@ import pulumi_kubernetes as k8s
 from .. import defaults
 from ._names import check_namespace
 
-# agnhost 2.66.1: current test/images/agnhost/VERSION of kubernetes/kubernetes, promoted to
-# registry.k8s.io by kubernetes/k8s.io PR #9787; the digest is that PR's manifest list, so the
-# tag cannot move under us.
+# nginx 1.30 (stable), alpine-slim variant (no njs, perl or other dynamic modules), from the
+# Docker official image. The digest is the multi-platform index that docker-library/repo-info
+# records for `nginx:1.30-alpine-slim` (repos/nginx/remote/1.30-alpine-slim.md at commit
+# 0844135897966e4cd8e30f21462f88c51bea8b87, NGINX_VERSION 1.30.4), so the tag cannot move.
 IMAGE = (
-    "registry.k8s.io/e2e-test-images/agnhost:2.66.1"
-    "@sha256:6e2eef87d0dc77e070a7549bc5fdfa290c0fefe3359eb33c2ad1eda692fe66a4"
+    "docker.io/library/nginx:1.30-alpine-slim"
+    "@sha256:cc6010a6ce4e6262953eeaf61ee809fa9a59f4832609eb2dc92aec8e46a42653"
 )
 APP_NAME = "echo"
 SELECTOR = {"app.kubernetes.io/name": APP_NAME}
 TARGET_PORT = 8080
-# The image runs as root by default (no USER in test/images/agnhost/Dockerfile); netexec needs
-# no privileges for a port above 1024. 65534 = nobody.
+# nobody. nginx started as non-root runs master and workers as that user and needs no
+# capability above port 1024; it reads only the world-readable ConfigMap and binary and writes
+# only the emptyDir. Not the image's own uid 101: checkov CKV_K8S_40 wants a UID >= 10000, so
+# it cannot collide with a host user.
 RUN_AS = 65534
-# netexec waits this long after SIGTERM before exiting (--delay-shutdown, agnhost >= 2.36), so
-# connections already forwarded to a terminating pod still get answers.
+CONFIG_DIR = "/etc/nginx/echo"
+CONFIG_FILE = "nginx.conf"
+# Where nginx may write (pid file, temp directories): an emptyDir, the root stays read-only.
+SCRATCH_DIR = "/tmp"
+CLIENT_IP_PATH = "/clientip"
+HEALTH_PATH = "/healthz"
+# The pod stays in the Service's endpoints this long after deletion starts (preStop sleep), so
+# connections the NLB and other nodes still send get answers; then nginx stops gracefully
+# (SIGQUIT, the image's STOPSIGNAL).
 SHUTDOWN_DELAY_SECONDS = 10
 MIN_REPLICAS = 2
+
+
+def render_nginx_conf(port: int = TARGET_PORT, scratch: str = SCRATCH_DIR) -> str:
+    """Our whole nginx configuration: it replaces the image's, nothing else is included.
+    `port` and `scratch` exist so tests can run the same text on loopback."""
+    temp_paths = "\n".join(
+        f"    {kind}_temp_path {scratch}/{kind};"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    return f"""\
+# Rendered by eks-calico-ebpf (components/exposure/demo_app.py); do not edit in the cluster.
+worker_processes 1;
+pid {scratch}/nginx.pid;
+error_log stderr warn;
+daemon off;
+
+events {{
+    worker_connections 512;
+}}
+
+http {{
+    access_log off;
+    server_tokens off;
+    # nginx creates these at start-up even when unused: keep them off the read-only root.
+{temp_paths}
+    # No request bodies are ever needed.
+    client_max_body_size 1k;
+    default_type text/plain;
+
+    server {{
+        listen {port} default_server;
+        # The TCP peer as nginx sees it; no realip module, so X-Forwarded-For and PROXY
+        # headers are never trusted.
+        location = {CLIENT_IP_PATH} {{
+            return 200 "$remote_addr:$remote_port\\n";
+        }}
+        location = {HEALTH_PATH} {{
+            return 200 "ok\\n";
+        }}
+        location / {{
+            return 404;
+        }}
+    }}
+}}
+"""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -81,8 +138,24 @@ def render_namespace(namespace: str, kubernetes_version: str) -> dict[str, Any]:
     }
 
 
+CONFIG_MAP_NAME = f"{APP_NAME}-nginx"
+
+
+def render_config_map(namespace: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": CONFIG_MAP_NAME, "namespace": namespace},
+        "data": {CONFIG_FILE: render_nginx_conf()},
+    }
+
+
+def config_checksum() -> str:
+    return hashlib.sha256(render_nginx_conf().encode()).hexdigest()
+
+
 def render_deployment(namespace: str, replicas: int) -> dict[str, Any]:
-    http_get = {"path": "/hostname", "port": "http"}
+    http_get = {"path": HEALTH_PATH, "port": "http"}
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
@@ -91,9 +164,17 @@ def render_deployment(namespace: str, replicas: int) -> dict[str, Any]:
             "replicas": replicas,
             "selector": {"matchLabels": dict(SELECTOR)},
             "template": {
-                "metadata": {"labels": dict(SELECTOR)},
+                "metadata": {
+                    "labels": dict(SELECTOR),
+                    # A changed configuration changes the template, so pods roll (a mounted
+                    # ConfigMap is not re-read by nginx).
+                    "annotations": {"eks-calico-ebpf/nginx-conf-sha256": config_checksum()},
+                },
                 "spec": {
                     "automountServiceAccountToken": False,
+                    # No Service environment variables: the server needs none, and they would
+                    # list every Service of the namespace to the process.
+                    "enableServiceLinks": False,
                     "terminationGracePeriodSeconds": SHUTDOWN_DELAY_SECONDS + 20,
                     "securityContext": {
                         "runAsNonRoot": True,
@@ -120,32 +201,39 @@ def render_deployment(namespace: str, replicas: int) -> dict[str, Any]:
                     ],
                     "containers": [
                         {
-                            "name": "netexec",
+                            "name": "nginx",
                             "image": IMAGE,
-                            # ENTRYPOINT is /agnhost; no UDP server (8081) nobody uses.
-                            "args": [
-                                "netexec",
-                                f"--http-port={TARGET_PORT}",
-                                "--udp-port=-1",
-                                f"--delay-shutdown={SHUTDOWN_DELAY_SECONDS}",
+                            # `command` replaces the image's entrypoint script, whose hooks
+                            # rewrite files under /etc/nginx; nginx reads only our file.
+                            "command": [
+                                "nginx",
+                                "-e",
+                                "stderr",
+                                "-c",
+                                f"{CONFIG_DIR}/{CONFIG_FILE}",
                             ],
                             "ports": [
                                 {"name": "http", "containerPort": TARGET_PORT, "protocol": "TCP"}
                             ],
-                            # /hostname answers 200 whenever the HTTP server runs (netexec.go);
-                            # /healthz also depends on the UDP server, which is off.
+                            # A fixed `return 200` in our configuration: no client can change it.
                             "readinessProbe": {"httpGet": http_get, "periodSeconds": 5},
                             "livenessProbe": {
                                 "httpGet": http_get,
                                 "periodSeconds": 10,
                                 "failureThreshold": 3,
                             },
+                            # Sleep action (KEP-3960, on by default since 1.30): no shell needed.
+                            "lifecycle": {
+                                "preStop": {"sleep": {"seconds": SHUTDOWN_DELAY_SECONDS}}
+                            },
                             "resources": {
-                                "requests": {"cpu": "10m", "memory": "32Mi"},
+                                "requests": {"cpu": "10m", "memory": "16Mi"},
                                 "limits": {"cpu": "200m", "memory": "64Mi"},
                             },
-                            # netexec writes nothing at start-up (only /upload writes, under
-                            # /uploads, and fails here on purpose): no writable volume needed.
+                            "volumeMounts": [
+                                {"name": "config", "mountPath": CONFIG_DIR, "readOnly": True},
+                                {"name": "scratch", "mountPath": SCRATCH_DIR},
+                            ],
                             "securityContext": {
                                 "allowPrivilegeEscalation": False,
                                 "readOnlyRootFilesystem": True,
@@ -155,6 +243,10 @@ def render_deployment(namespace: str, replicas: int) -> dict[str, Any]:
                                 "seccompProfile": {"type": "RuntimeDefault"},
                             },
                         }
+                    ],
+                    "volumes": [
+                        {"name": "config", "configMap": {"name": CONFIG_MAP_NAME}},
+                        {"name": "scratch", "emptyDir": {"medium": "Memory", "sizeLimit": "8Mi"}},
                     ],
                 },
             },
@@ -182,7 +274,7 @@ class DemoApp(pulumi.ComponentResource):
     selector: dict[str, str]
     """Labels of the app's pods (for `NlbServiceArgs.selector`)."""
     target_port: int
-    """Container port netexec listens on (for `ServicePort.target_port`)."""
+    """Container port nginx listens on (for `ServicePort.target_port`)."""
     namespace_resource: k8s.core.v1.Namespace
     """The Namespace; an NlbService in it waits on this."""
     deployment: k8s.apps.v1.Deployment
@@ -205,12 +297,19 @@ class DemoApp(pulumi.ComponentResource):
         self.namespace_resource = k8s.core.v1.Namespace(
             f"{name}-namespace", metadata=ns["metadata"], opts=child()
         )
+        config_map = render_config_map(args.namespace)
+        config = k8s.core.v1.ConfigMap(
+            f"{name}-config",
+            metadata=config_map["metadata"],
+            data=config_map["data"],
+            opts=child(self.namespace_resource),
+        )
         deployment = render_deployment(args.namespace, args.replicas)
         self.deployment = k8s.apps.v1.Deployment(
             f"{name}-deployment",
             metadata=deployment["metadata"],
             spec=deployment["spec"],
-            opts=child(self.namespace_resource),
+            opts=child(self.namespace_resource, config),
         )
         pdb = render_pdb(args.namespace)
         k8s.policy.v1.PodDisruptionBudget(

@@ -1,11 +1,13 @@
 """`LoadBalancerController`: the AWS Load Balancer Controller (LBC), with its own IAM role.
 
-Creates the controller's IAM policy (upstream's reference document, unmodified), an IRSA role
-that only the `kube-system/aws-load-balancer-controller` service account can assume, and the
+Creates the controller's IAM policy (upstream's reference document, scoped to this cluster as
+upstream's install guide recommends: see `scoped_iam_policy`), an IRSA role that only the
+`kube-system/aws-load-balancer-controller` service account can assume, and the
 `aws-load-balancer-controller` Helm chart (pinned) running under that service account. The LBC
 then turns `type: LoadBalancer` Services annotated for it (`NlbService`) into NLBs.
 
-IAM policy provenance: `aws_lbc_iam_policy.json` beside this module is a byte-for-byte copy of
+IAM policy provenance: `aws_lbc_iam_policy.json` beside this module (the template the scoped
+policy is rendered from) is a byte-for-byte copy of
 kubernetes-sigs/aws-load-balancer-controller `docs/install/iam_policy.json` at tag v3.5.0
 (commit 11eb202c97e4ae2ee45e0658c4cde9a4b59f33d4), the chart release below; a test compares it
 with the vendored upstream copy in `upstream/aws-lbc/` (see `upstream/SOURCE.md`).
@@ -17,7 +19,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 import pulumi_aws as aws
@@ -73,6 +75,64 @@ def iam_policy_document(partition: str = IAM_POLICY_PARTITION) -> str:
             "shipped here is upstream's commercial-partition file (arn:aws:...)"
         )
     return IAM_POLICY_FILE.read_text()
+
+
+# The tag the controller puts on every load balancer, target group and security group it
+# creates, with the value of its `--cluster-name` (pkg/deploy/tracking/provider.go StackTags,
+# shared_constants.TagKeyK8sCluster, v3.5.0).
+CLUSTER_TAG = "elbv2.k8s.aws/cluster"
+_SG_INGRESS = ["ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress"]
+
+
+def scoped_iam_policy(
+    *, partition: str, region: str, account_id: str, vpc_id: str, cluster_name: str
+) -> dict[str, Any]:
+    """Upstream's policy with conditions added, nothing else changed:
+
+    - the one statement upstream leaves unconditioned on security-group ingress (the controller
+      adds rules to the node security group, which it does not tag) gets `ec2:Vpc` = this VPC,
+      as docs/deploy/installation.md (v3.5.0, "Option A") recommends;
+    - every statement that only checks that the controller's cluster tag exists (`Null` on
+      `aws:ResourceTag/` or `aws:RequestTag/elbv2.k8s.aws/cluster` = "false") also requires its
+      value to be this cluster's name, so the controller of another cluster in the account can
+      neither create resources claiming this cluster nor modify or delete this cluster's ones.
+    """
+    document = cast(dict[str, Any], json.loads(iam_policy_document(partition)))
+    vpc_arn = f"arn:{partition}:ec2:{region}:{account_id}:vpc/{vpc_id}"
+    for statement in document["Statement"]:
+        condition = statement.get("Condition")
+        if condition is None and statement["Action"] == _SG_INGRESS:
+            statement["Condition"] = {"ArnEquals": {"ec2:Vpc": vpc_arn}}
+            continue
+        present = condition.get("Null", {}) if condition else {}
+        for scope in ("aws:ResourceTag", "aws:RequestTag"):
+            key = f"{scope}/{CLUSTER_TAG}"
+            if present.get(key) == "false":
+                condition.setdefault("StringEquals", {})[key] = cluster_name
+    return document
+
+
+# IAM managed policies: at most 6,144 characters, whitespace not counted (IAM quotas,
+# "Managed policy size").
+MAX_POLICY_CHARS = 6144
+
+
+def check_policy_size(cluster_name: str, region: str) -> None:
+    """Fail before deploying when the cluster name makes the scoped policy too long for IAM
+    (the name appears in it seven times); VPC and account IDs have fixed lengths."""
+    document = scoped_iam_policy(
+        partition=IAM_POLICY_PARTITION,
+        region=region,
+        account_id="0" * 12,
+        vpc_id="vpc-" + "0" * 17,
+        cluster_name=cluster_name,
+    )
+    size = len(json.dumps(document, separators=(",", ":")))
+    if size > MAX_POLICY_CHARS:
+        raise ValueError(
+            f"cluster_name: {cluster_name!r} makes the load balancer controller's IAM policy "
+            f"{size} characters long; IAM accepts {MAX_POLICY_CHARS} (use a shorter name)"
+        )
 
 
 def chart_values(
@@ -139,14 +199,27 @@ class LoadBalancerController(pulumi.ComponentResource):
         args: LoadBalancerControllerArgs,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        check_policy_size(args.cluster_name, args.region)
         super().__init__("eks-calico-ebpf:index:LoadBalancerController", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         tags = dict(args.tags)
 
+        identity = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self))
         policy = aws.iam.Policy(
             f"{name}-policy",
             description=f"AWS Load Balancer Controller of {args.cluster_name}",
-            policy=pulumi.Output.from_input(args.partition).apply(iam_policy_document),
+            policy=pulumi.Output.all(args.partition, identity.account_id, args.vpc_id).apply(
+                lambda a: json.dumps(
+                    scoped_iam_policy(
+                        partition=a[0],
+                        region=args.region,
+                        account_id=a[1],
+                        vpc_id=a[2],
+                        cluster_name=args.cluster_name,
+                    ),
+                    indent=2,
+                )
+            ),
             tags=tags,
             opts=child,
         )

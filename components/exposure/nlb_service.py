@@ -3,7 +3,9 @@
 Creates the Service (instance targets: the NLB sends to every node's NodePort and keeps the
 client's IP) and, in the Service's namespace, NetworkPolicies: default-deny for all pods
 (ingress and egress), an allow for the selected pods on their target ports from the client
-CIDRs and from the NLB's own subnets (health checks), and DNS egress to CoreDNS.
+CIDRs and from the NLB's own subnets (health checks), and, only when asked for, DNS egress to
+CoreDNS: a server that answers from its own configuration needs no egress at all, and an open
+DNS path is a way to exfiltrate data.
 
 The client allow-list works twice: `loadBalancerSourceRanges` becomes security-group rules, and
 the NetworkPolicy matches the client IP at the pod. The second only holds because the client IP
@@ -41,6 +43,8 @@ LB_TYPE = "service.beta.kubernetes.io/aws-load-balancer-type"
 NLB_TARGET_TYPE = "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type"
 LB_SCHEME = "service.beta.kubernetes.io/aws-load-balancer-scheme"
 LB_INTERNAL = "service.beta.kubernetes.io/aws-load-balancer-internal"
+# Both controllers: comma-separated subnet IDs, one per AZ, instead of discovery by tags.
+LB_SUBNETS = "service.beta.kubernetes.io/aws-load-balancer-subnets"
 
 # CoreDNS on EKS: pods labelled k8s-app=kube-dns in kube-system; the namespace is matched by the
 # label the API server sets on every namespace (kubernetes.io/metadata.name, GA in 1.22).
@@ -80,9 +84,10 @@ class NlbServiceArgs:
     """IPv4 CIDRs of the clients let through (security group and NetworkPolicy); at least one.
     Exactly ["0.0.0.0/0"] admits everyone, with a warning."""
     health_check_cidrs: Sequence[str]
-    """Subnets the NLB's own addresses come from (its public subnets when internet-facing, private
-    ones when internal), or the VPC CIDR. NLB health checks come from those addresses; with the
-    LBC and `Cluster` they probe the traffic port and so reach the pods, which must admit them."""
+    """Subnets the NLB's own addresses come from (its public subnets when internet-facing, the
+    dedicated load-balancer subnets when internal). NLB health checks come from those addresses;
+    with the LBC and `Cluster` they probe the traffic port and so reach the pods, which must
+    admit them. Never subnets where pods or nodes live: the rule would admit them all."""
     dataplane: Dataplane
     """Calico's dataplane: whether the client IP survives `externalTrafficPolicy: Cluster`."""
     provider: pulumi.ProviderResource
@@ -90,6 +95,14 @@ class NlbServiceArgs:
     wait_for: Sequence[pulumi.Resource] = ()
     """What every child waits on: the namespace, and with controller `aws` the LBC chart (the
     Service is then also deleted while the controller can still remove its NLB)."""
+    subnet_ids: pulumi.Input[Sequence[str]] | None = None
+    """Subnets the NLB is placed in (annotation `aws-load-balancer-subnets`, read by both
+    controllers); None leaves it to subnet discovery by tags. Must be the subnets whose CIDRs
+    are `health_check_cidrs`. A change recreates the Service and so the NLB (subnets of an
+    existing NLB cannot be swapped)."""
+    dns_egress: bool = False
+    """Also let every pod of the namespace query CoreDNS (UDP/TCP 53). Off: the pods get no
+    egress at all."""
 
 
 def validate_nlb_args(
@@ -151,9 +164,13 @@ def effective_traffic_policy(dataplane: Dataplane, requested: str) -> tuple[str,
 
 
 def service_annotations(
-    controller: LoadBalancerController, scheme: LoadBalancerScheme
+    controller: LoadBalancerController,
+    scheme: LoadBalancerScheme,
+    subnet_ids: Sequence[str] | None = None,
 ) -> dict[str, str]:
-    """Annotations that hand the Service to `controller` as an NLB with instance targets."""
+    """Annotations that hand the Service to `controller` as an NLB with instance targets (in
+    `subnet_ids` when given)."""
+    subnets = {LB_SUBNETS: ",".join(subnet_ids)} if subnet_ids else {}
     if controller is LoadBalancerController.AWS:
         return {
             # `external`: the in-tree controller ignores the Service; with nlb-target-type set the
@@ -163,11 +180,12 @@ def service_annotations(
             NLB_TARGET_TYPE: "instance",
             # Always explicit: the LBC defaults to internal (since v2.2.0).
             LB_SCHEME: scheme.value,
+            **subnets,
         }
     annotations = {LB_TYPE: "nlb"}
     if scheme is LoadBalancerScheme.INTERNAL:
         annotations[LB_INTERNAL] = "true"
-    return annotations
+    return {**annotations, **subnets}
 
 
 def render_service(
@@ -180,6 +198,7 @@ def render_service(
     scheme: LoadBalancerScheme,
     external_traffic_policy: str,
     allowed_client_cidrs: Sequence[str],
+    subnet_ids: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     return {
         "apiVersion": "v1",
@@ -187,7 +206,7 @@ def render_service(
         "metadata": {
             "name": service_name,
             "namespace": namespace,
-            "annotations": service_annotations(controller, scheme),
+            "annotations": service_annotations(controller, scheme, subnet_ids),
         },
         "spec": {
             "type": "LoadBalancer",
@@ -227,8 +246,10 @@ def render_network_policies(
     ports: Sequence[ServicePort],
     allowed_client_cidrs: Sequence[str],
     health_check_cidrs: Sequence[str],
+    dns_egress: bool = False,
 ) -> dict[str, dict[str, Any]]:
-    """NetworkPolicies by role: `default-deny`, `allow-clients`, `allow-dns`."""
+    """NetworkPolicies by role: `default-deny`, `allow-clients`, and `allow-dns` with
+    `dns_egress`."""
 
     def policy(role: str, spec: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -242,7 +263,7 @@ def render_network_policies(
     target_ports = _target_ports(ports)
     clients = [{"ipBlock": {"cidr": c}} for c in allowed_client_cidrs]
     health_checks = [{"ipBlock": {"cidr": c}} for c in health_check_cidrs]
-    return {
+    policies = {
         "default-deny": policy(
             "default-deny", {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
         ),
@@ -259,7 +280,9 @@ def render_network_policies(
                 ],
             },
         ),
-        "allow-dns": policy(
+    }
+    if dns_egress:
+        policies["allow-dns"] = policy(
             "allow-dns",
             {
                 "podSelector": {},
@@ -276,8 +299,8 @@ def render_network_policies(
                     }
                 ],
             },
-        ),
-    }
+        )
+    return policies
 
 
 def ingress_hostname(status: k8s.core.v1.outputs.ServiceStatus | None) -> str:
@@ -344,21 +367,32 @@ class NlbService(pulumi.ComponentResource):
                 ports=args.ports,
                 allowed_client_cidrs=args.allowed_client_cidrs,
                 health_check_cidrs=args.health_check_cidrs,
+                dns_egress=args.dns_egress,
             ).items()
         ]
-        svc = render_service(
-            namespace=args.namespace,
-            service_name=args.service_name,
-            selector=args.selector,
-            ports=args.ports,
-            controller=args.controller,
-            scheme=args.scheme,
-            external_traffic_policy=policy,
-            allowed_client_cidrs=args.allowed_client_cidrs,
-        )
+
+        def render(subnet_ids: Sequence[str] | None) -> dict[str, Any]:
+            return render_service(
+                namespace=args.namespace,
+                service_name=args.service_name,
+                selector=args.selector,
+                ports=args.ports,
+                controller=args.controller,
+                scheme=args.scheme,
+                external_traffic_policy=policy,
+                allowed_client_cidrs=args.allowed_client_cidrs,
+                subnet_ids=subnet_ids,
+            )
+
+        svc = render(None)
+        metadata: pulumi.Input[Any] = svc["metadata"]
+        if args.subnet_ids is not None:
+            metadata = pulumi.Output.from_input(args.subnet_ids).apply(
+                lambda ids: render(list(ids))["metadata"]
+            )
         self.service = k8s.core.v1.Service(
             f"{name}-service",
-            metadata=svc["metadata"],
+            metadata=metadata,
             spec=svc["spec"],
             opts=pulumi.ResourceOptions(
                 parent=self,

@@ -52,3 +52,35 @@ def plan_subnets(vpc: IPv4Network, availability_zones: Sequence[str]) -> tuple[A
         AzSubnets(availability_zone=az, public=publics[i], private=blocks[i])
         for i, az in enumerate(availability_zones)
     )
+
+
+# Internal load-balancer subnets: small, so the NetworkPolicy rule that admits the NLB's health
+# checks (they come from the NLB's own addresses in these subnets) admits nothing else. /27: 27
+# usable addresses; the AWS Load Balancer Controller skips subnets with fewer than 8 free ones
+# (docs/deploy/subnet_discovery.md, v3.5.0), each NLB takes one per subnet.
+LOAD_BALANCER_PREFIX = 27
+# The smallest subnet AWS creates.
+MIN_SUBNET_PREFIX = 28
+
+
+def plan_load_balancer_subnets(
+    vpc: IPv4Network, availability_zones: Sequence[str]
+) -> tuple[IPv4Network, ...]:
+    """One internal load-balancer subnet per AZ, in space `plan_subnets` leaves free.
+
+    Never moves an existing subnet (a VPC deployed before these subnets existed keeps its
+    layout): they come from the first free block when the block count leaves one, else from
+    the spare public slot, which then always exists (n AZs + 1 = 2^k blocks means 2^k public
+    slots for n AZs).
+    """
+    plan = plan_subnets(vpc, availability_zones)
+    n = len(plan)
+    blocks = list(vpc.subnets(prefixlen_diff=_block_bits(n)))
+    if n < len(blocks) - 1:
+        region = blocks[n]
+    else:
+        region = list(blocks[-1].subnets(prefixlen_diff=max(1, math.ceil(math.log2(n)))))[n]
+    prefix = max(LOAD_BALANCER_PREFIX, region.prefixlen + math.ceil(math.log2(n)))
+    if prefix > MIN_SUBNET_PREFIX:
+        raise ValueError(f"{vpc} has no room for {n} load-balancer subnets")
+    return tuple(list(region.subnets(new_prefix=prefix))[:n])

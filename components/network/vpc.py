@@ -1,9 +1,11 @@
 """`Vpc`: the network EKS runs in.
 
-Creates a VPC, one public and one private subnet per AZ (carved by `_subnet_plan`), an internet
-gateway, NAT gateway(s) by strategy, route tables, and the default security group stripped of
-its rules. Subnets carry the tags the load-balancer controllers use for discovery. Nodes only
-ever go in the private subnets.
+Creates a VPC, one public, one private and one small internal load-balancer subnet per AZ
+(carved by `_subnet_plan`), an internet gateway, NAT gateway(s) by strategy, route tables, and
+the default security group stripped of its rules. Public and load-balancer subnets carry the
+tags the load-balancer controllers use for discovery. Nodes and pods only ever go in the private
+subnets; internal NLBs only in the load-balancer subnets, so admitting "the NLB's subnets" for
+health checks never admits a pod or node.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import pulumi_aws as aws
 
 from .. import defaults
 from ..options import LoadBalancerScheme, NatStrategy
-from ._subnet_plan import AzSubnets, plan_subnets
+from ._subnet_plan import AzSubnets, plan_load_balancer_subnets, plan_subnets
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -35,10 +37,12 @@ class VpcArgs:
 
 
 def subnet_tags(cluster_name: str, *, public: bool) -> dict[str, str]:
-    """Discovery tags for the in-tree cloud provider and the AWS Load Balancer Controller.
+    """Discovery tags for the in-tree cloud provider and the AWS Load Balancer Controller:
+    `public` for the public subnets, else for the internal load-balancer subnets.
 
     kubernetes-sigs/aws-load-balancer-controller docs/deploy/subnet_discovery.md: `elb` marks
-    subnets for internet-facing load balancers, `internal-elb` for internal ones.
+    subnets for internet-facing load balancers, `internal-elb` for internal ones. The private
+    (node) subnets carry neither, only the cluster tag: no load balancer lands among the pods.
     """
     role = "kubernetes.io/role/elb" if public else "kubernetes.io/role/internal-elb"
     return {role: "1", f"kubernetes.io/cluster/{cluster_name}": "shared"}
@@ -62,12 +66,17 @@ class Vpc(pulumi.ComponentResource):
     associations, NAT gateways. Whatever calls AWS APIs from the nodes while it is deleted (the
     Load Balancer Controller removing NLBs, aws-node releasing ENIs, node groups draining)
     depends on these, so `pulumi destroy` removes it while NAT still routes."""
+    internal_load_balancer_cidrs: tuple[IPv4Network, ...]
+    """The internal load-balancer subnets' CIDRs, in AZ order (plain)."""
+    internal_load_balancer_subnet_ids: pulumi.Output[list[str]]
+    """Internal load-balancer subnet IDs, in AZ order."""
 
     def load_balancer_subnet_cidrs(self, scheme: LoadBalancerScheme) -> list[str]:
         """CIDRs of the subnets a load balancer of `scheme` is placed in (by the subnet tags):
-        public ones for internet-facing, private ones for internal."""
-        public = scheme is LoadBalancerScheme.INTERNET_FACING
-        return [str(s.public if public else s.private) for s in self.plan]
+        public ones for internet-facing, the dedicated load-balancer subnets for internal."""
+        if scheme is LoadBalancerScheme.INTERNET_FACING:
+            return [str(s.public) for s in self.plan]
+        return [str(c) for c in self.internal_load_balancer_cidrs]
 
     def __init__(
         self, name: str, args: VpcArgs, opts: pulumi.ResourceOptions | None = None
@@ -76,6 +85,9 @@ class Vpc(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         tags = dict(args.tags)
         self.plan = plan_subnets(args.cidr_block, args.availability_zones)
+        self.internal_load_balancer_cidrs = plan_load_balancer_subnets(
+            args.cidr_block, args.availability_zones
+        )
         self.cidr_block = str(args.cidr_block)
 
         vpc = aws.ec2.Vpc(
@@ -162,7 +174,7 @@ class Vpc(pulumi.ComponentResource):
                 map_public_ip_on_launch=False,
                 tags={
                     **tags,
-                    **subnet_tags(args.cluster_name, public=False),
+                    f"kubernetes.io/cluster/{args.cluster_name}": "shared",
                     "Name": f"{name}-private-{az}",
                 },
                 opts=child,
@@ -180,7 +192,34 @@ class Vpc(pulumi.ComponentResource):
             self.egress += [rt, association]
             self.private_subnet_ids_by_az[az] = subnet.id
 
+        # Internal NLBs only: a route table with nothing but the implicit local route (an
+        # internal NLB answers inside the VPC), never the VPC's main table someone might edit.
+        lb_rt = aws.ec2.RouteTable(
+            f"{name}-lb", vpc_id=vpc.id, tags={**tags, "Name": f"{name}-lb"}, opts=child
+        )
+        lb_ids: list[pulumi.Output[str]] = []
+        for s, cidr in zip(self.plan, self.internal_load_balancer_cidrs, strict=True):
+            az = s.availability_zone
+            subnet = aws.ec2.Subnet(
+                f"{name}-lb-{az}",
+                vpc_id=vpc.id,
+                cidr_block=str(cidr),
+                availability_zone=az,
+                map_public_ip_on_launch=False,
+                tags={
+                    **tags,
+                    **subnet_tags(args.cluster_name, public=False),
+                    "Name": f"{name}-lb-{az}",
+                },
+                opts=child,
+            )
+            aws.ec2.RouteTableAssociation(
+                f"{name}-lb-{az}", subnet_id=subnet.id, route_table_id=lb_rt.id, opts=child
+            )
+            lb_ids.append(subnet.id)
+
         self.vpc_id = vpc.id
+        self.internal_load_balancer_subnet_ids = pulumi.Output.all(*lb_ids)
         self.public_subnet_ids = pulumi.Output.all(*public_ids)
         self.private_subnet_ids = pulumi.Output.all(*self.private_subnet_ids_by_az.values())
         self.register_outputs(

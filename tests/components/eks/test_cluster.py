@@ -91,9 +91,20 @@ def test_kms_key_rotation_and_policy_without_wildcard_principal():
         {"Service": "logs.us-west-2.amazonaws.com"},
     ]
     logs = policy["Statement"][1]
+    groups = f"arn:aws:logs:us-west-2:{ACCOUNT_ID}:log-group:"
+    # The control-plane log group and (flow logs on by default) the VPC flow log group, only.
     assert logs["Condition"] == {
         "ArnEquals": {
-            "kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:us-west-2:{ACCOUNT_ID}:log-group:/aws/eks/eks-calico-ebpf-dev/cluster"
+            "kms:EncryptionContext:aws:logs:arn": [
+                f"{groups}/aws/eks/eks-calico-ebpf-dev/cluster",
+                f"{groups}/aws/vpc/eks-calico-ebpf-dev/flow-logs",
+            ]
+        }
+    }
+    without = planned("dev", "vpcFlowLogs=false").one("aws:kms/key:Key", "eks-secrets").inputs
+    assert json.loads(without["policy"])["Statement"][1]["Condition"] == {
+        "ArnEquals": {
+            "kms:EncryptionContext:aws:logs:arn": f"{groups}/aws/eks/eks-calico-ebpf-dev/cluster"
         }
     }
 
@@ -102,7 +113,12 @@ def test_log_group_precreated_encrypted_with_retention_before_cluster():
     result = planned("dev")
     lg = result.one("aws:cloudwatch/logGroup:LogGroup", "eks-control-plane")
     assert lg.inputs["name"] == "/aws/eks/eks-calico-ebpf-dev/cluster"
-    assert lg.inputs["retentionInDays"] == 90.0
+    # CIS EKS / checkov CKV_AWS_338: a year.
+    assert lg.inputs["retentionInDays"] == 365.0
+    other = planned("dev", "logRetentionDays=731", "vpcFlowLogRetentionDays=3653").one(
+        "aws:cloudwatch/logGroup:LogGroup", "eks-control-plane"
+    )
+    assert other.inputs["retentionInDays"] == 731.0
     assert lg.inputs["kmsKeyId"].startswith("arn:aws:kms:")
     assert lg.urn in result.one(CLUSTER, "eks").dependencies
 

@@ -97,8 +97,46 @@ def test_node_role_trust_and_exact_policies():
     assert attached == [
         "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
         "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
-        "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
     ]
+    # SSM: Session Manager only, inline, not AmazonSSMManagedInstanceCore (which reads every
+    # parameter and document of the account).
+    (ssm,) = [
+        r
+        for r in result.by_type("aws:iam/rolePolicy:RolePolicy")
+        if r.name.startswith("nodes-dev-node")
+    ]
+    assert ssm.name == "nodes-dev-node-ssm"
+    assert json.loads(ssm.inputs["policy"]) == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "SessionManagerOnly",
+                "Effect": "Allow",
+                "Action": [
+                    "ssm:UpdateInstanceInformation",
+                    "ssmmessages:CreateControlChannel",
+                    "ssmmessages:CreateDataChannel",
+                    "ssmmessages:OpenControlChannel",
+                    "ssmmessages:OpenDataChannel",
+                ],
+                "Resource": "*",
+            }
+        ],
+    }
+    assert result.one("aws:iam/role:Role", "nodes-dev-node").urn in ssm.dependencies
+
+
+def test_ssm_access_can_be_turned_off():
+    # (the plan the security-rule tests use too: the endpoint setting changes no node resource)
+    result = planned("dev", "publicAccessCidrs=[]", "deployInsideVpc=true", "nodeSsmAccess=false")
+    assert [
+        r.name
+        for r in result.by_type("aws:iam/rolePolicy:RolePolicy")
+        if r.name.startswith("nodes-")
+    ] == []
+    assert len(result.by_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")) == len(
+        planned("dev").by_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    )
 
 
 def test_node_group_waits_for_cluster_and_vpc_cni():

@@ -2,6 +2,9 @@
 
 import json
 import re
+from ipaddress import ip_network
+
+import pytest
 
 from components.testing.mock_engine import ACCOUNT_ID
 from tests.conftest import planned
@@ -9,6 +12,7 @@ from tests.conftest import planned
 SERVICE = "kubernetes:core/v1:Service"
 POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 CHART = "kubernetes:helm.sh/v4:Chart"
+ASSOCIATION = "aws:ec2/routeTableAssociation:RouteTableAssociation"
 
 
 def test_dev_plan_shows_controller_with_values_and_irsa_role():
@@ -74,13 +78,40 @@ def test_allow_list_policy_admits_clients_and_health_checks_from_nlb_subnets():
     assert sorted(deny["policyTypes"]) == ["Egress", "Ingress"]
 
 
-def test_internal_scheme_health_checks_from_private_subnets():
-    r = planned("dev", "loadBalancerScheme=internal")
-    a = r.one(SERVICE, "demo-nlb-service").inputs["metadata"]["annotations"]
-    assert a["service.beta.kubernetes.io/aws-load-balancer-scheme"] == "internal"
+@pytest.mark.parametrize(
+    ("controller", "scheme_annotations"),
+    [
+        ("aws", {"service.beta.kubernetes.io/aws-load-balancer-scheme": "internal"}),
+        ("in-tree", {"service.beta.kubernetes.io/aws-load-balancer-internal": "true"}),
+    ],
+)
+def test_internal_nlb_sits_in_and_admits_only_the_load_balancer_subnets(
+    controller, scheme_annotations
+):
+    r = planned("dev", "loadBalancerScheme=internal", f"loadBalancerController={controller}")
+    subnets = {s.name: s for s in r.by_type("aws:ec2/subnet:Subnet")}
+    lb = [subnets[f"vpc-lb-{az}"] for az in ("us-west-2a", "us-west-2b")]
+    annotations = r.one(SERVICE, "demo-nlb-service").inputs["metadata"]["annotations"]
+    assert scheme_annotations.items() <= annotations.items()
+    # The subnet IDs, as their route-table associations received them.
+    lb_ids = [
+        r.one(ASSOCIATION, f"vpc-lb-{az}").inputs["subnetId"] for az in ("us-west-2a", "us-west-2b")
+    ]
+    assert all(i.startswith("subnet-") for i in lb_ids)
+    assert annotations["service.beta.kubernetes.io/aws-load-balancer-subnets"] == ",".join(lb_ids)
     allow = r.one(POLICY, "demo-nlb-allow-clients").inputs["spec"]
-    sources = {peer["ipBlock"]["cidr"] for rule in allow["ingress"] for peer in rule["from"]}
-    assert {"10.0.0.0/18", "10.0.64.0/18"} <= sources
+    clients, health = ([p["ipBlock"]["cidr"] for p in rule["from"]] for rule in allow["ingress"])
+    assert clients == ["198.51.100.0/24"]
+    assert health == ["10.0.128.0/27", "10.0.128.32/27"]
+    assert health == [s.inputs["cidrBlock"] for s in lb]
+    # No node or pod address is admitted as a "health check".
+    private = [ip_network(s.inputs["cidrBlock"]) for n, s in subnets.items() if "private" in n]
+    assert not any(ip_network(h).overlaps(p) for h in health for p in private)
+
+
+def test_internet_facing_nlb_is_left_to_subnet_discovery():
+    annotations = planned("dev").one(SERVICE, "demo-nlb-service").inputs["metadata"]
+    assert "service.beta.kubernetes.io/aws-load-balancer-subnets" not in annotations["annotations"]
 
 
 def test_in_tree_controller_uses_legacy_annotation_and_no_controller():

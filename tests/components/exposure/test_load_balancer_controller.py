@@ -1,4 +1,4 @@
-"""LoadBalancerController under the mock engine: IAM exactly as upstream, IRSA, pinned chart."""
+"""LoadBalancerController under the mock engine: upstream IAM scoped to the cluster, IRSA, chart."""
 
 import json
 from collections import Counter
@@ -14,7 +14,9 @@ from components.exposure.load_balancer_controller import (
     LoadBalancerController,
     LoadBalancerControllerArgs,
     chart_values,
+    check_policy_size,
     iam_policy_document,
+    scoped_iam_policy,
 )
 from components.testing.mock_engine import ACCOUNT_ID, run_program
 from tests.conftest import ROOT
@@ -65,12 +67,78 @@ def test_resources_exact():
     assert children == {"lbc-policy", "lbc-role", "lbc-role-policy", "lbc-chart"}
 
 
-def test_iam_policy_is_the_upstream_document_byte_for_byte():
+VPC_ARN = f"arn:aws:ec2:us-west-2:{ACCOUNT_ID}:vpc/vpc-0123456789abcdef0"
+RESOURCE_TAG = "aws:ResourceTag/elbv2.k8s.aws/cluster"
+REQUEST_TAG = "aws:RequestTag/elbv2.k8s.aws/cluster"
+# Statement index -> (condition operator, key, value) added to upstream's statement.
+ADDED = {
+    3: ("ArnEquals", "ec2:Vpc", VPC_ARN),
+    5: ("StringEquals", REQUEST_TAG, "perf"),
+    6: ("StringEquals", RESOURCE_TAG, "perf"),
+    7: ("StringEquals", RESOURCE_TAG, "perf"),
+    8: ("StringEquals", REQUEST_TAG, "perf"),
+    10: ("StringEquals", RESOURCE_TAG, "perf"),
+    12: ("StringEquals", RESOURCE_TAG, "perf"),
+    13: ("StringEquals", REQUEST_TAG, "perf"),
+}
+
+
+def test_iam_policy_is_upstream_plus_cluster_scoping():
     policy = _plan().one("aws:iam/policy:Policy", "lbc-policy").inputs
-    assert policy["policy"] == IAM_POLICY_FILE.read_text()
     assert policy["tags"] == TAGS
-    statements = json.loads(policy["policy"])["Statement"]
-    assert len(statements) == 16
+    rendered = json.loads(policy["policy"])
+    assert rendered == scoped_iam_policy(
+        partition="aws",
+        region="us-west-2",
+        account_id=ACCOUNT_ID,
+        vpc_id="vpc-0123456789abcdef0",
+        cluster_name="perf",
+    )
+    upstream = json.loads(UPSTREAM_POLICY.read_text())
+    assert rendered["Version"] == upstream["Version"]
+    assert len(rendered["Statement"]) == len(upstream["Statement"]) == 16
+    for i, (ours, theirs) in enumerate(
+        zip(rendered["Statement"], upstream["Statement"], strict=True)
+    ):
+        if i not in ADDED:
+            assert ours == theirs, i
+            continue
+        operator, key, value = ADDED[i]
+        assert ours["Condition"][operator][key] == value, i
+        # Take the addition away: what is left is upstream's statement, unchanged.
+        stripped = json.loads(json.dumps(ours))
+        del stripped["Condition"][operator][key]
+        if not stripped["Condition"][operator]:
+            del stripped["Condition"][operator]
+        if not stripped["Condition"]:
+            del stripped["Condition"]
+        assert stripped == theirs, i
+
+
+def test_scoping_covers_every_security_group_and_load_balancer_mutation_upstream_scopes():
+    rendered = scoped_iam_policy(
+        partition="aws", region="eu-west-1", account_id="1" * 12, vpc_id="vpc-1", cluster_name="c"
+    )
+    for statement in rendered["Statement"]:
+        null = statement.get("Condition", {}).get("Null", {})
+        for key in (RESOURCE_TAG, REQUEST_TAG):
+            if null.get(key) == "false":
+                assert statement["Condition"]["StringEquals"][key] == "c"
+    ingress = [
+        s
+        for s in rendered["Statement"]
+        if "ec2:AuthorizeSecurityGroupIngress" in s["Action"]
+        and "ec2:DeleteSecurityGroup" not in s["Action"]
+    ]
+    assert [s["Condition"] for s in ingress] == [
+        {"ArnEquals": {"ec2:Vpc": "arn:aws:ec2:eu-west-1:111111111111:vpc/vpc-1"}}
+    ]
+
+
+def test_policy_size_is_checked_against_the_iam_limit():
+    check_policy_size("a" * 60, "us-west-2")
+    with pytest.raises(ValueError, match=r"^cluster_name: 'aaaa.*IAM accepts 6144 "):
+        check_policy_size("a" * 100, "us-west-2")
 
 
 def test_committed_policy_equals_upstream_copy():

@@ -47,6 +47,7 @@ def _program(
     dataplane=Dataplane.BPF,
     clients=CLIENTS,
     ports=HTTP,
+    dns_egress=False,
 ):
     def program() -> None:
         provider = k8s.Provider("k8s", kubeconfig="{}")
@@ -67,6 +68,7 @@ def _program(
                 dataplane=dataplane,
                 provider=provider,
                 wait_for=[namespace],
+                dns_egress=dns_egress,
             ),
         )
         pulumi.export("hostname", nlb.hostname)
@@ -105,12 +107,10 @@ def test_resources_exact_and_parented():
         (SERVICE, "nlb-service"): 1,
         (POLICY, "nlb-default-deny"): 1,
         (POLICY, "nlb-allow-clients"): 1,
-        (POLICY, "nlb-allow-dns"): 1,
     }
     component = result.one(COMPONENT, "nlb")
     assert sorted(r.name for r in result.resources if r.parent == component.urn) == [
         "nlb-allow-clients",
-        "nlb-allow-dns",
         "nlb-default-deny",
         "nlb-service",
     ]
@@ -122,8 +122,18 @@ def test_service_for_the_aws_controller_exactly():
     kubernetes_validate.validate(service, K8S, strict=True)
 
 
+def test_no_egress_at_all_unless_dns_is_asked_for():
+    policies = [r.inputs["spec"] for r in _plan().by_type(POLICY)]
+    assert [p["policyTypes"] for p in policies if "Egress" in p["policyTypes"]] == [
+        ["Ingress", "Egress"]
+    ]
+    assert not any("egress" in p for p in policies)
+    with_dns = [r.name for r in _plan(dns_egress=True).by_type(POLICY)]
+    assert sorted(with_dns) == ["nlb-allow-clients", "nlb-allow-dns", "nlb-default-deny"]
+
+
 def test_service_waits_for_wait_for_and_the_policies():
-    result = _plan()
+    result = _plan(dns_egress=True)
     depends = result.one(SERVICE, "nlb-service").dependencies
     assert result.one("kubernetes:core/v1:Namespace", "demo-ns").urn in depends
     for role in ("default-deny", "allow-clients", "allow-dns"):
@@ -135,7 +145,7 @@ def test_service_waits_for_wait_for_and_the_policies():
 
 
 def test_network_policies_exactly():
-    result = _plan()
+    result = _plan(dns_egress=True)
     policies = {r.name: r.inputs for r in result.by_type(POLICY)}
     target = [{"protocol": "TCP", "port": 8080}]
     assert policies == {
@@ -471,3 +481,33 @@ def test_constructor_validates_before_registering_anything():
         "error": "namespace: 'default' is not allowed; use a dedicated namespace"
     }
     assert [r.type for r in result.resources] == ["pulumi:providers:kubernetes"]
+
+
+@pytest.mark.parametrize(
+    ("controller", "expected"),
+    [
+        (
+            LoadBalancerController.AWS,
+            {
+                "service.beta.kubernetes.io/aws-load-balancer-type": "external",
+                "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "instance",
+                "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal",
+                "service.beta.kubernetes.io/aws-load-balancer-subnets": "subnet-a,subnet-b",
+            },
+        ),
+        (
+            LoadBalancerController.IN_TREE,
+            {
+                "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
+                "service.beta.kubernetes.io/aws-load-balancer-internal": "true",
+                "service.beta.kubernetes.io/aws-load-balancer-subnets": "subnet-a",
+            },
+        ),
+    ],
+)
+def test_subnet_ids_pin_the_nlb_for_both_controllers(controller, expected):
+    subnets = ["subnet-a", "subnet-b"] if controller is LoadBalancerController.AWS else ["subnet-a"]
+    assert service_annotations(controller, LoadBalancerScheme.INTERNAL, subnets) == expected
+    assert "service.beta.kubernetes.io/aws-load-balancer-subnets" not in service_annotations(
+        controller, LoadBalancerScheme.INTERNAL
+    )

@@ -4,7 +4,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from components.network._subnet_plan import MAX_PRIVATE_PREFIX, max_vpc_prefix, plan_subnets
+from components.network._subnet_plan import (
+    MAX_PRIVATE_PREFIX,
+    max_vpc_prefix,
+    plan_load_balancer_subnets,
+    plan_subnets,
+)
 
 
 def test_default_vpc_two_azs_layout():
@@ -48,9 +53,13 @@ def test_plan_properties(vpc, az_count):
         return
     azs = [f"az{i}" for i in range(az_count)]
     plan = plan_subnets(vpc, azs)
+    lb = plan_load_balancer_subnets(vpc, azs)
     # one of each tier per AZ, in AZ order
     assert [s.availability_zone for s in plan] == azs
-    subnets = [s.public for s in plan] + [s.private for s in plan]
+    assert len(lb) == az_count
+    # load-balancer subnets: small (27 or 11 usable addresses, AWS minimum /28)
+    assert all(27 <= s.prefixlen <= 28 for s in lb)
+    subnets = [s.public for s in plan] + [s.private for s in plan] + list(lb)
     # inside the VPC
     assert all(s.subnet_of(vpc) for s in subnets)
     # pairwise disjoint
@@ -61,3 +70,19 @@ def test_plan_properties(vpc, az_count):
     assert all(s.private.prefixlen <= MAX_PRIVATE_PREFIX for s in plan)
     # public subnets are big enough for NAT gateways and NLB ENIs (AWS minimum /28)
     assert all(s.public.prefixlen <= 28 for s in plan)
+
+
+@pytest.mark.parametrize(
+    ("vpc", "az_count", "expected"),
+    [
+        ("10.0.0.0/16", 2, ["10.0.128.0/27", "10.0.128.32/27"]),
+        ("10.0.0.0/16", 3, ["10.0.240.0/27", "10.0.240.32/27", "10.0.240.64/27"]),
+        ("10.0.0.0/20", 3, ["10.0.15.0/27", "10.0.15.32/27", "10.0.15.64/27"]),
+    ],
+)
+def test_load_balancer_subnets_take_free_space_and_leave_the_layout_alone(vpc, az_count, expected):
+    azs = [f"az{i}" for i in range(az_count)]
+    before = plan_subnets(IPv4Network(vpc), azs)
+    assert [str(s) for s in plan_load_balancer_subnets(IPv4Network(vpc), azs)] == expected
+    # a VPC deployed before these subnets existed keeps every subnet it has
+    assert plan_subnets(IPv4Network(vpc), azs) == before

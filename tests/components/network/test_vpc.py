@@ -17,9 +17,10 @@ def test_dev_vpc_resources_exact():
         "aws:ec2/vpc:Vpc": 1,
         "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": 1,
         "aws:ec2/internetGateway:InternetGateway": 1,
-        "aws:ec2/subnet:Subnet": 4,
-        "aws:ec2/routeTable:RouteTable": 3,
-        "aws:ec2/routeTableAssociation:RouteTableAssociation": 4,
+        # public, private and internal load-balancer subnet per AZ
+        "aws:ec2/subnet:Subnet": 6,
+        "aws:ec2/routeTable:RouteTable": 4,
+        "aws:ec2/routeTableAssociation:RouteTableAssociation": 6,
         # dev: natGateways single
         "aws:ec2/eip:Eip": 1,
         "aws:ec2/natGateway:NatGateway": 1,
@@ -59,16 +60,37 @@ def test_subnets_cidrs_tags_and_no_public_ips():
         "vpc-private-us-west-2b": ("10.0.64.0/18", "us-west-2b"),
         "vpc-public-us-west-2a": ("10.0.192.0/19", "us-west-2a"),
         "vpc-public-us-west-2b": ("10.0.224.0/19", "us-west-2b"),
+        "vpc-lb-us-west-2a": ("10.0.128.0/27", "us-west-2a"),
+        "vpc-lb-us-west-2b": ("10.0.128.32/27", "us-west-2b"),
     }
+    roles = {"kubernetes.io/role/elb", "kubernetes.io/role/internal-elb"}
     for name, s in subnets.items():
         assert s["mapPublicIpOnLaunch"] is False
         assert s["tags"][cluster_tag] == "shared"
-        if "public" in name:
-            assert s["tags"]["kubernetes.io/role/elb"] == "1"
-            assert "kubernetes.io/role/internal-elb" not in s["tags"]
-        else:
-            assert s["tags"]["kubernetes.io/role/internal-elb"] == "1"
-            assert "kubernetes.io/role/elb" not in s["tags"]
+        tier = name.split("-")[1]
+        # Load balancers are discovered in the public and load-balancer subnets only: none
+        # lands among the nodes and pods of the private subnets.
+        assert (
+            roles & s["tags"].keys()
+            == {
+                "public": {"kubernetes.io/role/elb"},
+                "lb": {"kubernetes.io/role/internal-elb"},
+                "private": set(),
+            }[tier]
+        )
+        assert all(s["tags"][role] == "1" for role in roles & s["tags"].keys())
+
+
+def test_load_balancer_subnets_route_only_inside_the_vpc():
+    result = planned("dev")
+    rt = result.one("aws:ec2/routeTable:RouteTable", "vpc-lb")
+    assert "routes" not in rt.inputs
+    for az in ("us-west-2a", "us-west-2b"):
+        association = result.one(
+            "aws:ec2/routeTableAssociation:RouteTableAssociation", f"vpc-lb-{az}"
+        )
+        assert rt.urn in association.dependencies
+        assert result.one("aws:ec2/subnet:Subnet", f"vpc-lb-{az}").urn in (association.dependencies)
 
 
 def test_vpc_dns_and_routes():
