@@ -52,5 +52,6 @@ pulumi.export("clusterEndpoint", built.eks.endpoint)
 pulumi.export("kubeconfig", built.eks.kubeconfig_json)
 pulumi.export("oidcProviderArn", built.eks.oidc_provider_arn)
 pulumi.export("nodeGroupNames", [g.node_group_name for g in built.node_groups])
-pulumi.export("calicoDataplane", settings.dataplane.value)
+# "none" with `calico: false`: no Calico runs, whatever `dataplane` reads.
+pulumi.export("calicoDataplane", settings.dataplane.value if settings.calico else "none")
 pulumi.export("kubeProxy", settings.kube_proxy.value)

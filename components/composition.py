@@ -36,7 +36,8 @@ class Composition:
     vpc: Vpc
     eks: EksCluster
     node_groups: tuple[BottlerocketNodeGroup, ...]
-    calico: CalicoEbpf
+    calico: CalicoEbpf | None
+    """None with `calico: false` (plain EKS)."""
     coredns: CoreDns | None
     load_balancer_controller: LoadBalancerController | None
     demo: DemoApp | None
@@ -75,7 +76,8 @@ def compose(
             public_access_cidrs=settings.public_access_cidrs,
             admin_principal_arns=settings.admin_principal_arns,
             kube_proxy=settings.kube_proxy,
-            vpc_cni_configuration=VPC_CNI_CONFIGURATION,
+            # Calico's VPC CNI requirements only with Calico: plain EKS keeps the add-on as shipped.
+            vpc_cni_configuration=VPC_CNI_CONFIGURATION if settings.calico else {},
             log_retention_days=settings.log_retention_days,
             tags=tags,
         ),
@@ -104,21 +106,26 @@ def compose(
         for group, spec in settings.node_groups.items()
     )
 
-    calico = CalicoEbpf(
-        "calico",
-        CalicoEbpfArgs(
-            provider=eks.k8s_provider,
-            endpoint_host=eks.endpoint_host,
-            calico_version=settings.calico_version,
-            dataplane=settings.dataplane,
-            kube_proxy=settings.kube_proxy,
-            wait_for=list(node_groups),
-        ),
-        child,
-    )
+    calico = None
+    # What workloads wait for: Calico ready in its dataplane, or (plain EKS) the node groups.
+    ready: list[pulumi.Resource] = list(node_groups)
+    if settings.calico:
+        calico = CalicoEbpf(
+            "calico",
+            CalicoEbpfArgs(
+                provider=eks.k8s_provider,
+                endpoint_host=eks.endpoint_host,
+                calico_version=settings.calico_version,
+                dataplane=settings.dataplane,
+                kube_proxy=settings.kube_proxy,
+                wait_for=list(node_groups),
+            ),
+            child,
+        )
+        ready = calico.ready
 
     coredns = None
-    if settings.kube_proxy is KubeProxyMode.ABSENT:
+    if calico is not None and settings.kube_proxy is KubeProxyMode.ABSENT:
         # EKS installed no CoreDNS on this cluster; it can only run once nodes and Calico do.
         coredns = CoreDns(
             "coredns",
@@ -143,7 +150,7 @@ def compose(
                 partition=eks.partition,
                 provider=eks.k8s_provider,
                 tags=tags,
-                wait_for=calico.ready,
+                wait_for=ready,
             ),
             child,
         )
@@ -155,7 +162,7 @@ def compose(
             DemoAppArgs(
                 kubernetes_version=settings.kubernetes_version,
                 provider=eks.k8s_provider,
-                wait_for=calico.ready,
+                wait_for=ready,
             ),
             child,
         )
@@ -175,9 +182,10 @@ def compose(
                 allowed_client_cidrs=settings.allowed_client_cidrs,
                 # NLB health checks come from the NLB's own addresses, in the subnets it sits in.
                 health_check_cidrs=vpc.load_balancer_subnet_cidrs(settings.load_balancer_scheme),
+                # iptables also with `calico: false`: kube-proxy serves the Service either way.
                 dataplane=settings.dataplane,
                 provider=eks.k8s_provider,
-                wait_for=[demo.namespace_resource, *([lbc.chart] if lbc else []), *calico.ready],
+                wait_for=[demo.namespace_resource, *([lbc.chart] if lbc else []), *ready],
             ),
             child,
         )

@@ -51,6 +51,7 @@ KEYS: dict[str, str] = {
     "allowedClientCidrs": "client networks admitted through the NLB",
     "demoApp": "deploy the client-IP echo demo behind an NLB",
     "demoAppPort": "port the demo's NLB listens on",
+    "calico": "install Calico; false = plain EKS (VPC CNI + kube-proxy), the benchmark baseline",
 }
 
 NODE_GROUP_KEYS = (
@@ -101,6 +102,8 @@ class StackSettings:
     allowed_client_cidrs: tuple[str, ...]
     demo_app: bool
     demo_app_port: int
+    calico: bool = True
+    """False: plain EKS (VPC CNI + kube-proxy), no Calico; `dataplane` is then iptables."""
 
 
 # --------------------------------------------------------------------------- value readers
@@ -488,7 +491,12 @@ def parse_settings(raw: Mapping[str, Any], *, region: str | None, stack: str) ->
 
     dataplane = _enum("dataplane", get("dataplane", defaults.DATAPLANE), Dataplane)
     kube_proxy = _enum("kubeProxy", get("kubeProxy", defaults.KUBE_PROXY), KubeProxyMode)
-    if dataplane is Dataplane.IPTABLES and not kube_proxy.runs:
+    calico = _bool("calico", get("calico", defaults.CALICO))
+    if not calico:
+        dataplane = _without_calico(
+            dataplane if raw.get("dataplane") is not None else None, kube_proxy
+        )
+    elif dataplane is Dataplane.IPTABLES and not kube_proxy.runs:
         raise ConfigError(
             "kubeProxy",
             kube_proxy.value,
@@ -540,6 +548,7 @@ def parse_settings(raw: Mapping[str, Any], *, region: str | None, stack: str) ->
         allowed_client_cidrs=allowed,
         demo_app=demo_app,
         demo_app_port=_int("demoAppPort", get("demoAppPort", defaults.DEMO_APP_PORT), 1, 65535),
+        calico=calico,
     )
 
 
@@ -553,3 +562,24 @@ def _log_retention(value: Any) -> int:
             ", ".join(map(str, defaults.ALLOWED_LOG_RETENTION_DAYS)),
         )
     return days
+
+
+def _without_calico(dataplane: Dataplane | None, kube_proxy: KubeProxyMode) -> Dataplane:
+    """`calico: false` is plain EKS: kube-proxy must run (it alone serves Services), and the only
+    dataplane that names what then happens is iptables (kube-proxy's); bpf is refused, never
+    ignored. Returns the dataplane the rest of the stack sees."""
+    if not kube_proxy.runs:
+        raise ConfigError(
+            "kubeProxy",
+            kube_proxy.value,
+            "cannot be combined with calico false: without Calico only kube-proxy serves Services",
+            "enabled with calico false",
+        )
+    if dataplane is Dataplane.BPF:
+        raise ConfigError(
+            "dataplane",
+            dataplane.value,
+            "is Calico's eBPF dataplane, which calico false does not install",
+            "iptables (kube-proxy's) or unset with calico false",
+        )
+    return Dataplane.IPTABLES
