@@ -17,6 +17,8 @@ from typing import Any
 PORT = 5201
 # IPv4 (20) + UDP (8) headers: the largest payload that fits one unfragmented packet.
 IP_UDP_HEADERS = 28
+# The largest UDP payload at all (65535 - 8 - 20), and iperf3's own -l ceiling for UDP.
+MAX_UDP_PAYLOAD = 65507
 # iperf3 3.16 serves each -P stream in its own thread (esnet/iperf RELNOTES.md, 3.16
 # 2023-11-30); before it one thread drives all streams and caps the rate on its own.
 MIN_MULTI_STREAM_VERSION = (3, 16)
@@ -60,7 +62,7 @@ def per_stream_bps(rate_bps: int, streams: int) -> int:
 def udp_payload(mtu: int) -> int:
     if mtu <= IP_UDP_HEADERS:
         raise ValueError(f"MTU {mtu} leaves no room for a UDP payload")
-    return mtu - IP_UDP_HEADERS
+    return min(mtu - IP_UDP_HEADERS, MAX_UDP_PAYLOAD)
 
 
 def client_command(

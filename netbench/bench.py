@@ -422,10 +422,15 @@ def _one_case(
             parsed.retransmits,
         )
     except (ValueError, _iperf.IperfError) as exc:
-        reasons.append(f"iperf3 output unusable (exit {done.returncode}): {exc}")
+        said = (done.stderr.strip().splitlines() or [str(exc)])[0][:200]
+        reasons.append(f"iperf3 output unusable (exit {done.returncode}): {said}")
     max_busy = max(client_usage.max_cpu_busy, server_usage.max_cpu_busy)
     reasons += invalid_reasons(
-        recv_bps=recv, target_bps=params.rate_bps, lost_pct=lost, max_cpu_busy=max_busy
+        recv_bps=recv,
+        target_bps=params.rate_bps,
+        lost_pct=lost,
+        max_cpu_busy=max_busy,
+        cpu_limit=params.max_cpu_busy,
     )
     total = client_usage.busy_vcpu + server_usage.busy_vcpu
     return {
