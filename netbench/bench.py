@@ -207,6 +207,9 @@ def run(
         f"{_name(server_node)}, dataplane {cluster['dataplane']}, namespace {ns}"
     )
 
+    # Not a `with` block: its exit would wait for running execs (up to a run's length) before
+    # the namespace could go; deleting the namespace first ends them.
+    pool = ThreadPoolExecutor(max_workers=3)
     try:
         probe = _start(
             ops,
@@ -216,36 +219,35 @@ def run(
             client_node=client_node,
             server_node=server_node,
         )
-        with ThreadPoolExecutor(max_workers=3) as pool:
-            idle_before = _idle(ops, ns, window, raw_dir / "idle-before", pool)
-            runs = []
-            t0 = clock()
-            for i, (rep, case) in enumerate(order, start=1):
-                runs.append(
-                    _one_case(
-                        ops,
-                        ns=ns,
-                        params=params,
-                        case=case,
-                        rep=rep,
-                        index=i,
-                        targets=probe.targets,
-                        udp_len=probe.udp_len,
-                        offset=offset,
-                        window=window,
-                        raw_dir=raw_dir,
-                        pool=pool,
-                    )
+        idle_before = _idle(ops, ns, window, raw_dir / "idle-before", pool)
+        runs = []
+        t0 = clock()
+        for i, (rep, case) in enumerate(order, start=1):
+            runs.append(
+                _one_case(
+                    ops,
+                    ns=ns,
+                    params=params,
+                    case=case,
+                    rep=rep,
+                    index=i,
+                    targets=probe.targets,
+                    udp_len=probe.udp_len,
+                    offset=offset,
+                    window=window,
+                    raw_dir=raw_dir,
+                    pool=pool,
                 )
-                elapsed = clock() - t0
-                left = elapsed / i * (len(order) - i) + window
-                r = runs[-1]
-                verdict = "valid" if r["valid"] else "INVALID: " + "; ".join(r["reasons"])
-                progress(
-                    f"[{i}/{len(order)}] {case} rep {rep}: {r['recv_bps'] / 1e9:.3f} Gbps,"
-                    f" {r['total_gross_vcpu']:.2f} vCPU client+server, {verdict}; ETA {_eta(left)}"
-                )
-            idle_after = _idle(ops, ns, window, raw_dir / "idle-after", pool)
+            )
+            elapsed = clock() - t0
+            left = elapsed / i * (len(order) - i) + window
+            r = runs[-1]
+            verdict = "valid" if r["valid"] else "INVALID: " + "; ".join(r["reasons"])
+            progress(
+                f"[{i}/{len(order)}] {case} rep {rep}: {r['recv_bps'] / 1e9:.3f} Gbps,"
+                f" {r['total_gross_vcpu']:.2f} vCPU client+server, {verdict}; ETA {_eta(left)}"
+            )
+        idle_after = _idle(ops, ns, window, raw_dir / "idle-after", pool)
     except KeyboardInterrupt:
         progress("interrupted: removing the benchmark namespace")
         raise
@@ -254,6 +256,7 @@ def run(
         # whatever part of the set exists (a namespace that was never made is not an error).
         ops.delete_namespace(ns)
         progress(f"deleted namespace {ns}")
+        pool.shutdown(wait=False, cancel_futures=True)
 
     idle = {
         role: (idle_before[role]["gross_vcpu"] + idle_after[role]["gross_vcpu"]) / 2

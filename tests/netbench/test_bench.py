@@ -173,3 +173,49 @@ def test_override_picks_the_named_nodes(tmp_path):
     fake = FakeCluster(nodes=[node("a"), node("b"), node("c")])
     doc, _ = _run(fake, tmp_path, Params(reps=1), client_node="c", server_node="a")
     assert (doc["nodes"]["client"]["name"], doc["nodes"]["server"]["name"]) == ("c", "a")
+
+
+def test_cleanup_does_not_wait_for_execs_still_running(tmp_path):
+    """A failure while the samplers still run: the namespace goes first (which ends them on a
+    real cluster), instead of waiting out a whole run for the worker threads."""
+    import threading
+
+    released = threading.Event()
+    seen = []
+
+    class Hanging(FakeCluster):
+        def exec(self, namespace, pod, command, timeout_s):
+            argv = list(command)
+            if argv[0] == "sh" and not argv[2].startswith("sleep 0;"):
+                seen.append(released.wait(timeout=5))  # a real sampler sleeps ~60 s
+            if argv[:2] == ["iperf3", "-c"]:
+                raise RuntimeError("exec stream closed")
+            return super().exec(namespace, pod, command, timeout_s)
+
+        def delete_namespace(self, name):
+            super().delete_namespace(name)
+            released.set()
+
+    fake = Hanging()
+    with pytest.raises(RuntimeError, match="exec stream closed"):
+        _run(fake, tmp_path)
+    assert fake.deleted == [NS]
+    released.wait(timeout=5)
+    for _ in range(100):
+        if len(seen) == 2:
+            break
+        threading.Event().wait(0.01)
+    assert seen == [True, True]  # both samplers were released by the deletion, not a timeout
+
+
+def test_schema_rejects_a_malformed_results_file(tmp_path):
+    import jsonschema
+
+    doc, _ = _run(FakeCluster(), tmp_path, Params(reps=1))
+    doc["runs"][0]["case"] = "node2node-tcp"
+    with pytest.raises(jsonschema.ValidationError, match="node2node-tcp"):
+        _results.validate(doc)
+    del doc["runs"][0]
+    doc.pop("idle")
+    with pytest.raises(jsonschema.ValidationError, match="'idle' is a required property"):
+        _results.validate(doc)
