@@ -23,14 +23,17 @@ from .cluster import ClusterOps, Kr8sCluster
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m netbench", description=__doc__)
-    p.add_argument(
+    cluster = argparse.ArgumentParser(add_help=False)
+    cluster.add_argument(
         "--kubeconfig",
         default=os.environ.get("KUBECONFIG"),
         help="kubeconfig of the cluster (default: $KUBECONFIG)",
     )
     sub = p.add_subparsers(dest="command", required=True)
 
-    b = sub.add_parser("bench", help="run the CPU-per-10-Gbps matrix on the cluster")
+    b = sub.add_parser(
+        "bench", parents=[cluster], help="run the CPU-per-10-Gbps matrix on the cluster"
+    )
     mode = b.add_mutually_exclusive_group(required=True)
     mode.add_argument("--out", type=Path, help="directory for results.json, runs.csv and raw/")
     mode.add_argument("--dry-run", action="store_true", help="print the plan; no cluster")
@@ -54,7 +57,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--baseline", help="label the others are compared to (default: the first)")
     r.add_argument("--seed", type=int, default=1, help="bootstrap seed")
 
-    v = sub.add_parser("verify", help="check the live cluster against the project's promises")
+    v = sub.add_parser(
+        "verify", parents=[cluster], help="check the live cluster against the project's promises"
+    )
     v.add_argument(
         "--kube-proxy",
         choices=[m.value for m in KubeProxyMode],

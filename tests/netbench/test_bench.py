@@ -181,14 +181,17 @@ def test_cleanup_does_not_wait_for_execs_still_running(tmp_path):
     import threading
 
     released = threading.Event()
+    started = threading.Barrier(3, timeout=5)  # the client and both samplers are running
     seen = []
 
     class Hanging(FakeCluster):
         def exec(self, namespace, pod, command, timeout_s):
             argv = list(command)
             if argv[0] == "sh" and not argv[2].startswith("sleep 0;"):
+                started.wait()
                 seen.append(released.wait(timeout=5))  # a real sampler sleeps ~60 s
             if argv[:2] == ["iperf3", "-c"]:
+                started.wait()
                 raise RuntimeError("exec stream closed")
             return super().exec(namespace, pod, command, timeout_s)
 

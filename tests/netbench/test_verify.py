@@ -105,3 +105,17 @@ def test_skipping_the_client_ip_is_said(capsys):
 def test_a_reply_that_is_no_address_fails():
     check = verify.check_client_ip("http://x", "10.0.0.0/16", get=lambda url: "<html>")
     assert (check.ok, check.detail) == (False, "http://x answered '<html>', not an address")
+
+
+def test_kubeconfig_reaches_the_client_and_defaults_to_the_environment(monkeypatch, capsys):
+    seen = []
+
+    def make(kubeconfig):
+        seen.append(kubeconfig)
+        return FakeCluster(installation=READY_BPF, felix=FELIX)
+
+    main(["verify", "--skip-client-ip", "--kubeconfig", "/k/one"], cluster=make)
+    monkeypatch.setenv("KUBECONFIG", "/k/env")
+    main(["verify", "--skip-client-ip"], cluster=make)
+    assert seen == ["/k/one", "/k/env"]
+    capsys.readouterr()
