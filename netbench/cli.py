@@ -165,7 +165,11 @@ def main(
         return dry_run(_params(a), a.image)
     if a.command == "report":
         return _report_command(a)
-    ops = (cluster or Kr8sCluster)(a.kubeconfig)
+    try:
+        ops = (cluster or Kr8sCluster)(a.kubeconfig)
+    except Exception as exc:  # kr8s raises transport, auth and config errors of many types
+        print(f"error: cannot reach the cluster ({a.kubeconfig}): {exc}", file=sys.stderr)
+        return 2
     if a.command == "verify":
         return verify.run(
             ops,

@@ -119,3 +119,17 @@ def test_kubeconfig_reaches_the_client_and_defaults_to_the_environment(monkeypat
     main(["verify", "--skip-client-ip"], cluster=make)
     assert seen == ["/k/one", "/k/env"]
     capsys.readouterr()
+
+
+def test_an_unreachable_cluster_is_one_line(tmp_path, capsys):
+    """The real kr8s client against a kubeconfig naming a closed loopback port."""
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+        "clusters: [{name: c, cluster: {server: 'http://127.0.0.1:9'}}]\n"
+        "contexts: [{name: c, context: {cluster: c, user: u}}]\n"
+        "users: [{name: u, user: {token: t}}]\n"
+    )
+    assert main(["verify", "--skip-client-ip", "--kubeconfig", str(kubeconfig)]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"error: cannot reach the cluster ({kubeconfig}): ")
