@@ -102,7 +102,8 @@ def markdown(
         lines.append(
             f"- `{d['label']}` run {d['run_id']}{fixture}: dataplane {c['dataplane']},"
             f" kube-proxy ready {c['kube_proxy']['ready']}/{c['kube_proxy']['desired']},"
-            f" {node['instance_type']} x 2, {node['vcpus']} vCPU, kernel {node['kernel']},"
+            f" {node['instance_type'] or 'unknown instance type'} x 2, {node['vcpus']} vCPU,"
+            f" kernel {node['kernel']},"
             f" {node['os_image']}, {d['tool']['iperf3']}, MTU {c['pod_mtu']};"
             f" {p['streams']} streams x {p['rate_bps'] / p['streams'] / 1e9:.3f} Gbps,"
             f" {p['duration_s']} s (CPU window {p['window_s']} s), {p['reps']} reps;"
@@ -164,8 +165,20 @@ def chart(documents: Sequence[Mapping[str, Any]], basis: str = "gross") -> Figur
         client = [c.client if c else 0.0 for c in cells]
         server = [c.server if c else 0.0 for c in cells]
         sd = [c.sd if c else 0.0 for c in cells]
-        ax.bar(xs, client, width, label=f"{lab} client")
-        ax.bar(xs, server, width, bottom=client, label=f"{lab} server", yerr=sd, capsize=3)
+        color = f"C{j}"  # one colour per configuration; the server part hatched
+        ax.bar(xs, client, width, color=color, label=f"{lab} client")
+        ax.bar(
+            xs,
+            server,
+            width,
+            bottom=client,
+            color=color,
+            alpha=0.55,
+            hatch="//",
+            label=f"{lab} server",
+            yerr=sd,
+            capsize=3,
+        )
     ax.set_xticks([i + width * (len(labels) - 1) / 2 for i in range(len(CASES))], list(CASES))
     ax.set_ylabel(f"vCPU ({basis}), mean of valid runs; error bar = sd of the total")
     ax.set_title("CPU to drive the target rate: client + server node")
