@@ -38,7 +38,8 @@ class Composition:
     vpc: Vpc
     eks: EksCluster
     node_groups: tuple[BottlerocketNodeGroup, ...]
-    calico: CalicoEbpf
+    calico: CalicoEbpf | None
+    """None with `calico: false` (plain EKS)."""
     coredns: CoreDns | None
     load_balancer_controller: LoadBalancerController | None
     demo: DemoApp | None
@@ -81,7 +82,8 @@ def compose(
             public_access_cidrs=settings.public_access_cidrs,
             admin_principal_arns=settings.admin_principal_arns,
             kube_proxy=settings.kube_proxy,
-            vpc_cni_configuration=VPC_CNI_CONFIGURATION,
+            # Calico's VPC CNI requirements only with Calico: plain EKS keeps the add-on as shipped.
+            vpc_cni_configuration=VPC_CNI_CONFIGURATION if settings.calico else {},
             log_retention_days=settings.log_retention_days,
             tags=tags,
             cluster_tags=deployed_tags(settings) if cluster_tags is None else cluster_tags,
@@ -136,22 +138,27 @@ def compose(
         for group, spec in settings.node_groups.items()
     )
 
-    calico = CalicoEbpf(
-        "calico",
-        CalicoEbpfArgs(
-            provider=eks.k8s_provider,
-            endpoint_host=eks.endpoint_host,
-            calico_version=settings.calico_version,
-            dataplane=settings.dataplane,
-            kube_proxy=settings.kube_proxy,
-            wait_for=list(node_groups),
-            kubeconfig=eks.kubeconfig_json,
-        ),
-        child,
-    )
+    calico = None
+    # What workloads wait for: Calico ready in its dataplane, or (plain EKS) the node groups.
+    ready: list[pulumi.Resource] = list(node_groups)
+    if settings.calico:
+        calico = CalicoEbpf(
+            "calico",
+            CalicoEbpfArgs(
+                provider=eks.k8s_provider,
+                endpoint_host=eks.endpoint_host,
+                calico_version=settings.calico_version,
+                dataplane=settings.dataplane,
+                kube_proxy=settings.kube_proxy,
+                wait_for=list(node_groups),
+                kubeconfig=eks.kubeconfig_json,
+            ),
+            child,
+        )
+        ready = calico.ready
 
     coredns = None
-    if settings.kube_proxy is KubeProxyMode.ABSENT:
+    if calico is not None and settings.kube_proxy is KubeProxyMode.ABSENT:
         # EKS installed no CoreDNS on this cluster. It needs nodes and calico-node, but not the
         # Installation's Ready, which itself waits for DNS (calico-kube-controllers): so after
         # the operator chart, in parallel with the Installation.
@@ -180,7 +187,7 @@ def compose(
                 tags=tags,
                 # The egress path too: on destroy the controller deletes NLBs, target groups and
                 # security groups through NAT before its chart goes.
-                wait_for=[*calico.ready, *vpc.egress],
+                wait_for=[*ready, *vpc.egress],
             ),
             child,
         )
@@ -192,7 +199,7 @@ def compose(
             DemoAppArgs(
                 kubernetes_version=settings.kubernetes_version,
                 provider=eks.k8s_provider,
-                wait_for=calico.ready,
+                wait_for=ready,
             ),
             child,
         )
@@ -218,12 +225,13 @@ def compose(
                     if settings.load_balancer_scheme is LoadBalancerScheme.INTERNAL
                     else None
                 ),
+                # iptables also with `calico: false`: kube-proxy serves the Service either way.
                 dataplane=settings.dataplane,
                 provider=eks.k8s_provider,
                 wait_for=[
                     demo.namespace_resource,
                     *([lbc.chart] if lbc else []),
-                    *calico.ready,
+                    *ready,
                     *vpc.egress,
                 ],
             ),
@@ -265,7 +273,8 @@ def exports(settings: StackSettings, built: Composition) -> dict[str, Any]:
         nodeRoleArns=dict(
             zip(settings.node_groups, (g.role_arn for g in built.node_groups), strict=True)
         ),
-        calicoDataplane=settings.dataplane.value,
+        # "none" with `calico: false`: no Calico runs, whatever `dataplane` reads.
+        calicoDataplane=settings.dataplane.value if settings.calico else "none",
         kubeProxy=settings.kube_proxy.value,
     )
     return outputs

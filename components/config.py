@@ -57,6 +57,7 @@ KEYS: dict[str, str] = {
     "nodeSsmAccess": "nodes may open SSM Session Manager sessions (and nothing else of SSM)",
     "vpcFlowLogs": "VPC flow logs to a KMS-encrypted CloudWatch log group",
     "vpcFlowLogRetentionDays": "retention of the VPC flow log group",
+    "calico": "install Calico; false = plain EKS (VPC CNI + kube-proxy), the benchmark baseline",
 }
 
 NODE_GROUP_KEYS = (
@@ -147,6 +148,8 @@ class StackSettings:
     node_ssm_access: bool = defaults.NODE_SSM_ACCESS
     vpc_flow_logs: bool = defaults.VPC_FLOW_LOGS
     vpc_flow_log_retention_days: int = defaults.FLOW_LOG_RETENTION_DAYS
+    calico: bool = True
+    """False: plain EKS (VPC CNI + kube-proxy), no Calico; `dataplane` is then iptables."""
 
 
 # --------------------------------------------------------------------------- value readers
@@ -673,7 +676,12 @@ def parse_settings(raw: Mapping[str, Any], *, region: str | None, stack: str) ->
 
     dataplane = _enum("dataplane", get("dataplane", defaults.DATAPLANE), Dataplane)
     kube_proxy = _enum("kubeProxy", get("kubeProxy", defaults.KUBE_PROXY), KubeProxyMode)
-    if dataplane is Dataplane.IPTABLES and not kube_proxy.runs:
+    calico = _bool("calico", get("calico", defaults.CALICO))
+    if not calico:
+        dataplane = _without_calico(
+            dataplane if raw.get("dataplane") is not None else None, kube_proxy
+        )
+    elif dataplane is Dataplane.IPTABLES and not kube_proxy.runs:
         raise ConfigError(
             "kubeProxy",
             kube_proxy.value,
@@ -738,6 +746,7 @@ def parse_settings(raw: Mapping[str, Any], *, region: str | None, stack: str) ->
             get("vpcFlowLogRetentionDays", defaults.FLOW_LOG_RETENTION_DAYS),
             "vpcFlowLogRetentionDays",
         ),
+        calico=calico,
     )
     _check_lbc_policy_size(settings)
     if not public_access and not inside_vpc:
@@ -748,7 +757,7 @@ def parse_settings(raw: Mapping[str, Any], *, region: str | None, stack: str) ->
             "publicAccessCidrs",
             [],
             "is empty (public API endpoint off), so a run from outside the VPC cannot reach the"
-            " API to install Calico",
+            " API to install its Kubernetes objects (Calico, the LBC, the demo)",
             'the networks pulumi runs from, e.g. ["203.0.113.10/32"],'
             " or set deployInsideVpc: true when it runs inside the VPC",
         )
@@ -891,3 +900,24 @@ def check_admin_principals(settings: StackSettings, creator_arn: str) -> None:
                 " (a second access entry for it fails)",
                 "other principals only; remove this one",
             )
+
+
+def _without_calico(dataplane: Dataplane | None, kube_proxy: KubeProxyMode) -> Dataplane:
+    """`calico: false` is plain EKS: kube-proxy must run (it alone serves Services), and the only
+    dataplane that names what then happens is iptables (kube-proxy's); bpf is refused, never
+    ignored. Returns the dataplane the rest of the stack sees."""
+    if not kube_proxy.runs:
+        raise ConfigError(
+            "kubeProxy",
+            kube_proxy.value,
+            "cannot be combined with calico false: without Calico only kube-proxy serves Services",
+            "enabled with calico false",
+        )
+    if dataplane is Dataplane.BPF:
+        raise ConfigError(
+            "dataplane",
+            dataplane.value,
+            "is Calico's eBPF dataplane, which calico false does not install",
+            "iptables (kube-proxy's) or unset with calico false",
+        )
+    return Dataplane.IPTABLES

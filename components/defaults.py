@@ -74,6 +74,8 @@ CALICO_VERSION = "v3.31.7"
 MIN_CALICO_VERSION = (3, 31, 3)
 DATAPLANE = Dataplane.BPF
 KUBE_PROXY = KubeProxyMode.DISABLED
+# False deploys the same cluster without Calico: the benchmark's plain-EKS baseline.
+CALICO = True
 
 # Load balancing.
 LOAD_BALANCER_CONTROLLER = LoadBalancerController.AWS

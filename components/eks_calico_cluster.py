@@ -123,6 +123,9 @@ class EksCalicoClusterArgs(TypedDict, total=False):
     """VPC flow logs to a KMS-encrypted CloudWatch log group; default true."""
     vpc_flow_log_retention_days: int
     """Retention of the VPC flow log group (a CloudWatch Logs value); default 365."""
+    calico: bool
+    """Install Calico; false = plain EKS (VPC CNI + kube-proxy, needs kubeProxy enabled), the
+    benchmark's baseline. Default true."""
     admin_principal_arns: list[str]
     """IAM role/user ARNs given cluster-admin through EKS access entries."""
     log_retention_days: int

@@ -451,7 +451,8 @@ def test_private_only_endpoint_needs_the_inside_vpc_statement():
         parse_settings(raw, region="us-west-2", stack="t")
     assert str(info.value) == (
         "eks-calico-ebpf:publicAccessCidrs: is empty (public API endpoint off), so a run from"
-        " outside the VPC cannot reach the API to install Calico (got []); accepted: the networks"
+        " outside the VPC cannot reach the API to install its Kubernetes objects (Calico, the LBC,"
+        " the demo) (got []); accepted: the networks"
         ' pulumi runs from, e.g. ["203.0.113.10/32"], or set deployInsideVpc: true when it runs'
         " inside the VPC"
     )

@@ -120,6 +120,16 @@ def felix_spec(kube_proxy: KubeProxyMode, calico_version: str) -> dict[str, Any]
     return spec
 
 
+def felix_settled_spec(kube_proxy: KubeProxyMode, calico_version: str) -> dict[str, Any]:
+    """What the project's fields of FelixConfiguration `default` hold once `pulumi up` has
+    finished: `felix_spec`, and with kube-proxy `disabled` the take-over fields (the take-over
+    patch wins over the hand-over one, applied last with patchForce)."""
+    spec = felix_spec(kube_proxy, calico_version)
+    if kube_proxy is KubeProxyMode.DISABLED:
+        spec.update(felix_takeover_spec())
+    return spec
+
+
 def felix_handover_spec() -> dict[str, Any]:
     """kube-proxy `disabled`, until kube-proxy is parked: leave its rules and port alone.
     10258 is a valid spare port in v3.31 and v3.32 alike, so this patch never changes."""

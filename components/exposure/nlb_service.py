@@ -152,7 +152,10 @@ def validate_nlb_args(
 
 
 def effective_traffic_policy(dataplane: Dataplane, requested: str) -> tuple[str, str | None]:
-    """The externalTrafficPolicy to use, and a warning when it differs from the requested one."""
+    """The externalTrafficPolicy to use, and a warning when it differs from the requested one.
+
+    `iptables` is also what a stack without Calico (`calico: false`) passes: kube-proxy serves
+    the Service there too."""
     if dataplane is Dataplane.IPTABLES and requested == "Cluster":
         return (
             "Local",

@@ -1,0 +1,199 @@
+"""`report`: several results files (labels, A-B-A repeats pooled) → report.md, runs.csv, a chart.
+
+Only valid runs enter the means; invalid ones are listed with their reasons. Percent changes are
+against the baseline label with a seeded bootstrap 95% interval.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from matplotlib.figure import Figure
+
+from . import _results
+from ._matrix import CASES
+from ._stats import Change, pct_change, summary
+
+REPORT = "report.md"
+CHART = "cpu.png"
+
+
+@dataclass(frozen=True)
+class Cell:
+    n: int
+    client: float
+    server: float
+    total: float
+    """Means over valid runs, vCPU."""
+    sd: float
+
+
+def _label_order(documents: Sequence[Mapping[str, Any]]) -> list[str]:
+    seen: list[str] = []
+    for d in documents:
+        if d["label"] not in seen:
+            seen.append(d["label"])
+    return seen
+
+
+def totals(
+    documents: Sequence[Mapping[str, Any]], label: str, case: str, basis: str
+) -> tuple[list[float], list[float]]:
+    """(client, server) vCPU of the valid runs; basis 'gross' or 'net'."""
+    client, server = [], []
+    for d in documents:
+        if d["label"] != label:
+            continue
+        for r in d["runs"]:
+            if r["case"] == case and r["valid"]:
+                client.append(r["cpu"]["client"][f"{basis}_vcpu"])
+                server.append(r["cpu"]["server"][f"{basis}_vcpu"])
+    return client, server
+
+
+def cell(documents: Sequence[Mapping[str, Any]], label: str, case: str, basis: str) -> Cell | None:
+    client, server = totals(documents, label, case, basis)
+    if not client:
+        return None
+    total = summary([c + s for c, s in zip(client, server, strict=True)])
+    return Cell(total.n, summary(client).mean, summary(server).mean, total.mean, total.sd)
+
+
+def change(
+    documents: Sequence[Mapping[str, Any]],
+    *,
+    base: str,
+    other: str,
+    case: str,
+    basis: str,
+    seed: int,
+) -> Change | None:
+    a = [c + s for c, s in zip(*totals(documents, base, case, basis), strict=True)]
+    b = [c + s for c, s in zip(*totals(documents, other, case, basis), strict=True)]
+    if not a or not b or sum(a) <= 0:
+        return None
+    return pct_change(a, b, seed=seed)
+
+
+def _fmt_change(ch: Change | None) -> str:
+    if ch is None:
+        return "n/a"
+    note = "" if ch.significant else " (CI spans 0)"
+    return f"{ch.pct:+.1f}% [{ch.lo:+.1f}, {ch.hi:+.1f}]{note}"
+
+
+def markdown(
+    documents: Sequence[Mapping[str, Any]], baseline: str | None = None, seed: int = 1
+) -> str:
+    labels = _label_order(documents)
+    base = baseline or labels[0]
+    if base not in labels:
+        raise ValueError(f"baseline {base!r} is not one of the labels: {', '.join(labels)}")
+    others = [lab for lab in labels if lab != base]
+    lines = ["# netbench report", ""]
+    for d in documents:
+        fixture = f" — FIXTURE: {d['fixture']}" if d.get("fixture") else ""
+        c = d["cluster"]
+        node = d["nodes"]["client"]
+        p = d["params"]
+        lines.append(
+            f"- `{d['label']}` run {d['run_id']}{fixture}: dataplane {c['dataplane']},"
+            f" kube-proxy ready {c['kube_proxy']['ready']}/{c['kube_proxy']['desired']},"
+            f" {node['instance_type'] or 'unknown instance type'} x 2, {node['vcpus']} vCPU,"
+            f" kernel {node['kernel']},"
+            f" {node['os_image']}, {d['tool']['iperf3']}, MTU {c['pod_mtu']};"
+            f" {p['streams']} streams x {p['rate_bps'] / p['streams'] / 1e9:.3f} Gbps,"
+            f" {p['duration_s']} s (CPU window {p['window_s']} s), {p['reps']} reps;"
+            f" idle {d['idle']['client_vcpu']:.2f} + {d['idle']['server_vcpu']:.2f} vCPU"
+        )
+    for basis, title in (
+        ("gross", "vCPU, client + server (gross: what the nodes paid)"),
+        ("net", "vCPU, client + server, idle subtracted (net)"),
+    ):
+        lines += ["", f"## {title}", ""]
+        head = ["case", *[f"{lab} (n)" for lab in labels], *[f"{o} vs {base}" for o in others]]
+        lines.append("| " + " | ".join(head) + " |")
+        lines.append("|" + " --- |" * len(head))
+        for case in CASES:
+            row = [case]
+            for lab in labels:
+                c = cell(documents, lab, case, basis)
+                row.append(
+                    "no valid run"
+                    if c is None
+                    else f"{c.total:.2f} ({c.client:.2f} + {c.server:.2f}, n={c.n})"
+                )
+            for o in others:
+                row.append(
+                    _fmt_change(
+                        change(documents, base=base, other=o, case=case, basis=basis, seed=seed)
+                    )
+                )
+            lines.append("| " + " | ".join(row) + " |")
+    invalid = [
+        f"- `{d['label']}` {r['case']} rep {r['rep']}: {'; '.join(r['reasons'])}"
+        for d in documents
+        for r in d["runs"]
+        if not r["valid"]
+    ]
+    lines += ["", "## Invalid runs (not averaged)", "", *(invalid or ["none"])]
+    lines += [
+        "",
+        "Percent change: (mean other - mean baseline) / mean baseline, 95% percentile bootstrap"
+        f" (seed {seed}); negative = less CPU than `{base}`. Cells: mean total (client + server)."
+        " The totals include iperf3's own CPU, the same in every configuration.",
+        "",
+        f"![client and server vCPU per case]({CHART})",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def chart(documents: Sequence[Mapping[str, Any]], basis: str = "gross") -> Figure:
+    """Grouped bars, one group per case, one stacked bar (client below server) per label."""
+    labels = _label_order(documents)
+    # The object API, no pyplot: no global figure state, PNG through Agg with no display.
+    fig = Figure(figsize=(10, 5))
+    ax = fig.subplots()
+    width = 0.8 / len(labels)
+    for j, lab in enumerate(labels):
+        cells = [cell(documents, lab, case, basis) for case in CASES]
+        xs = [i + j * width for i in range(len(CASES))]
+        client = [c.client if c else 0.0 for c in cells]
+        server = [c.server if c else 0.0 for c in cells]
+        sd = [c.sd if c else 0.0 for c in cells]
+        color = f"C{j}"  # one colour per configuration; the server part hatched
+        ax.bar(xs, client, width, color=color, label=f"{lab} client")
+        ax.bar(
+            xs,
+            server,
+            width,
+            bottom=client,
+            color=color,
+            alpha=0.55,
+            hatch="//",
+            label=f"{lab} server",
+            yerr=sd,
+            capsize=3,
+        )
+    ax.set_xticks([i + width * (len(labels) - 1) / 2 for i in range(len(CASES))], list(CASES))
+    ax.set_ylabel(f"vCPU ({basis}), mean of valid runs; error bar = sd of the total")
+    ax.set_title("CPU to drive the target rate: client + server node")
+    ax.legend(fontsize="small", ncols=2)
+    fig.tight_layout()
+    return fig
+
+
+def write(
+    directories: Sequence[Path], out: Path, baseline: str | None = None, seed: int = 1
+) -> list[Path]:
+    documents = [_results.load(d) for d in directories]
+    out.mkdir(parents=True, exist_ok=True)
+    (out / REPORT).write_text(markdown(documents, baseline, seed))
+    _results.write_csv([row for d in documents for row in _results.csv_rows(d)], out / "runs.csv")
+    fig = chart(documents)
+    fig.savefig(out / CHART, dpi=100, metadata={"Software": None})
+    return [out / REPORT, out / "runs.csv", out / CHART]

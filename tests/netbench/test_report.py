@@ -1,0 +1,145 @@
+"""report and bench --dry-run from the command line, offline; the recorded fixture end to end.
+
+fixtures/recorded/ is a FIXTURE made by tests/netbench/record_fixture.py: netbench's own bench
+code run against loopback on a development machine. Its numbers are real measurements of that
+machine, not of any cluster; every results file says so in its `fixture` field.
+"""
+
+import csv
+import json
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from netbench import _report, _results
+from netbench._matrix import CASES
+from tests.conftest import ROOT
+
+RECORDED = Path(__file__).parent / "fixtures" / "recorded"
+LABELS = ("plain", "iptables", "bpf")
+DIRS = [RECORDED / label for label in LABELS]
+
+
+def _docs():
+    return [json.loads((d / "results.json").read_text()) for d in DIRS]
+
+
+def _mean(doc, case, role):
+    return statistics.fmean(
+        r["cpu"][role]["gross_vcpu"] for r in doc["runs"] if r["case"] == case and r["valid"]
+    )
+
+
+def test_recorded_fixture_is_schema_valid_and_marked():
+    for d in _docs():
+        _results.validate(d)
+        assert "not cluster measurements" in d["fixture"]
+        assert len(d["runs"]) == 8
+        for r in d["runs"]:
+            raw = RECORDED / d["label"] / r["raw"]
+            assert json.loads((raw / "iperf3.json").read_text())["start"]["version"]
+            assert (raw / "client-stat.txt").read_text().startswith("cpu ")
+
+
+def test_report_cli_writes_table_csv_and_png(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "netbench", "report", *map(str, DIRS), "--out", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == [
+        f"wrote {tmp_path / 'report.md'}",
+        f"wrote {tmp_path / 'runs.csv'}",
+        f"wrote {tmp_path / 'cpu.png'}",
+    ]
+    report = (tmp_path / "report.md").read_text()
+    assert report.count("FIXTURE: recorded on loopback") == 3
+    docs = _docs()
+    for case in CASES:
+        plain = _mean(docs[0], case, "client") + _mean(docs[0], case, "server")
+        n = sum(1 for r in docs[0]["runs"] if r["case"] == case and r["valid"])
+        (row,) = [
+            line for line in report.splitlines() if line.startswith(f"| {case} | {plain:.2f} (")
+        ]
+        assert f"n={n})" in row
+        assert row.count("%") == 2  # iptables vs plain, bpf vs plain
+    rows = list(csv.DictReader((tmp_path / "runs.csv").read_text().splitlines()))
+    assert len(rows) == 24
+    assert {r["label"] for r in rows} == set(LABELS)
+    png = (tmp_path / "cpu.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_chart_bars_are_the_client_and_server_means():
+    docs = _docs()
+    fig = _report.chart(docs)
+    (ax,) = fig.axes
+    heights = [p.get_height() for p in ax.patches]
+    expected = []
+    for doc in docs:
+        expected += [_mean(doc, case, "client") for case in CASES]
+        expected += [_mean(doc, case, "server") for case in CASES]
+    assert heights == pytest.approx(expected)
+    assert [t.get_text() for t in ax.get_xticklabels()] == list(CASES)
+
+
+def test_percent_change_against_the_chosen_baseline():
+    docs = _docs()
+    md = _report.markdown(docs, baseline="bpf")
+    assert "| case | plain (n) | iptables (n) | bpf (n) | plain vs bpf | iptables vs bpf |" in md
+    with pytest.raises(ValueError, match="baseline 'nope'"):
+        _report.markdown(docs, baseline="nope")
+
+
+def test_invalid_runs_are_listed_not_averaged():
+    doc = _docs()[2]
+    doc["runs"][0]["valid"] = False
+    doc["runs"][0]["reasons"] = ["UDP loss 2.00% > 1.0%"]
+    md = _report.markdown([doc])
+    case = doc["runs"][0]["case"]
+    assert f"- `bpf` {case} rep {doc['runs'][0]['rep']}: UDP loss 2.00% > 1.0%" in md
+    c = _report.cell([doc], "bpf", case, "gross")
+    assert c is not None
+    assert c.n == sum(1 for r in doc["runs"] if r["case"] == case) - 1
+
+
+def test_report_of_a_missing_directory_is_one_line(tmp_path, capsys):
+    from netbench.cli import main
+
+    assert main(["report", str(tmp_path / "nope"), "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert err[0].startswith("error: ")
+
+
+def test_dry_run_prints_the_plan_without_a_cluster(capsys):
+    from netbench.cli import main
+
+    def no_cluster(kubeconfig):
+        raise AssertionError("--dry-run must not touch a cluster")
+
+    code = main(["bench", "--dry-run", "--reps", "5", "--seed", "1"], cluster=no_cluster)
+    assert code == 0
+    out = capsys.readouterr().out
+    cases = [line for line in out.splitlines() if line.startswith("  ") and " rep " in line]
+    assert len(cases) == 20
+    assert "CPU window 56 s from second 7" in out
+    assert "about 25 min 30 s" in out
+    assert "iperf3 -c '<server pod IP | ClusterIP>' -p 5201 -t 60 -O 5 -P 4 -b 2500000000 -J" in out
+    assert "-u -l '<pod MTU - 28>' -w 4M" in out
+    assert out.count("kind: NetworkPolicy") == 3
+    assert "@sha256:" in out
+
+
+def test_dry_run_refuses_a_stream_over_the_per_flow_limit(capsys):
+    from netbench.cli import main
+
+    assert main(["bench", "--dry-run", "--streams", "1"]) == 2
+    assert "per-flow limit" in capsys.readouterr().out
