@@ -58,9 +58,7 @@ def test_readme_library_example_runs():
     """The README's library example is real code: run it under the mock engine."""
     from components.testing.mock_engine import run_program
 
-    (block,) = re.findall(
-        r"## Using the components in your own program\n\n```python\n(.*?)```", README, re.S
-    )
+    (block,) = re.findall(r"<!-- example: components -->\n```python\n(.*?)```", README, re.S)
     with as_installed():
         result = run_program(
             "example", {"aws:region": "eu-west-1"}, program=lambda: exec(block, {})
@@ -71,5 +69,9 @@ def test_readme_library_example_runs():
         "eks-calico-ebpf:index:EksCluster",
         "eks:index:ManagedNodeGroup",
     } <= types
-    cluster = result.one("eks:index:Cluster", "eks").inputs
-    assert cluster["publicAccessCidrs"] == ["198.51.100.0/24"]
+    cluster = result.one("eks:index:Cluster", "eks")
+    assert cluster.inputs["publicAccessCidrs"] == ["198.51.100.0/24"]
+    # The example shows the teardown wait: cluster and nodes outlive NAT on destroy.
+    nat = result.one("aws:ec2/natGateway:NatGateway", "vpc-eu-west-1a").urn
+    assert nat in cluster.dependencies
+    assert nat in result.one("eks:index:ManagedNodeGroup", "nodes-metal").dependencies

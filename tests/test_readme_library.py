@@ -17,15 +17,17 @@ SCHEMA = json.loads((ROOT / "provider" / "schema.json").read_text())
 RESOURCE = SCHEMA["resources"][TYPE]
 
 
-def _block(lang):
-    (block,) = re.findall(rf"```{lang}\n(.*?)```", SECTION, re.S)
+def _block(lang, marker=""):
+    (block,) = re.findall(rf"{marker}```{lang}\n(.*?)```", SECTION, re.S)
     return block
 
 
 def test_python_facade_example_runs():
     with as_installed():
         result = run_program(
-            "example", {"aws:region": "us-west-2"}, program=lambda: exec(_block("python"), {})
+            "example",
+            {"aws:region": "us-west-2"},
+            program=lambda: exec(_block("python", "<!-- example: facade -->\n"), {}),
         )
     (facade,) = result.by_type(TYPE)
     assert facade.name == "platform"
