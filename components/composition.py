@@ -27,7 +27,7 @@ from .exposure.load_balancer_controller import (
 from .exposure.nlb_service import NlbService, NlbServiceArgs, ServicePort
 from .network.flow_logs import VpcFlowLogs, VpcFlowLogsArgs, flow_log_group_name
 from .network.vpc import Vpc, VpcArgs
-from .options import KubeProxyMode, LoadBalancerScheme
+from .options import KubeProxyMode
 from .options import LoadBalancerController as ControllerMode
 
 
@@ -45,6 +45,16 @@ class Composition:
     demo: DemoApp | None
     demo_service: NlbService | None
     flow_logs: VpcFlowLogs | None = None
+
+
+def node_availability_zones(settings: StackSettings) -> tuple[str, ...]:
+    """The AZs where at least one node group has nodes, in the stack's AZ order."""
+    used = {
+        az
+        for spec in settings.node_groups.values()
+        for az in (spec.availability_zones or settings.availability_zones)
+    }
+    return tuple(az for az in settings.availability_zones if az in used)
 
 
 def compose(
@@ -203,6 +213,7 @@ def compose(
             ),
             child,
         )
+        lb_azs = node_availability_zones(settings)
         service = NlbService(
             "demo-nlb",
             NlbServiceArgs(
@@ -218,13 +229,17 @@ def compose(
                 scheme=settings.load_balancer_scheme,
                 allowed_client_cidrs=settings.allowed_client_cidrs,
                 # NLB health checks come from the NLB's own addresses, in the subnets it sits in.
-                health_check_cidrs=vpc.load_balancer_subnet_cidrs(settings.load_balancer_scheme),
-                # Internal NLBs pinned to the small load-balancer subnets those CIDRs describe.
-                subnet_ids=(
-                    vpc.internal_load_balancer_subnet_ids
-                    if settings.load_balancer_scheme is LoadBalancerScheme.INTERNAL
-                    else None
+                health_check_cidrs=vpc.load_balancer_subnet_cidrs(
+                    settings.load_balancer_scheme, lb_azs
                 ),
+                # The NLB only in the AZs that have nodes (the public or internal load-balancer
+                # subnets those CIDRs describe). Cross-zone load balancing is off by default on an
+                # NLB, so an NLB node in an AZ without targets has nothing healthy to send to and
+                # is pulled from DNS, while clients holding its address fail (bench: one AZ).
+                # Pinning the subnets keeps traffic in the nodes' AZ, where turning cross-zone on
+                # would carry it across AZs; the annotation is read by the LBC and the in-tree
+                # controller alike.
+                subnet_ids=vpc.load_balancer_subnet_ids(settings.load_balancer_scheme, lb_azs),
                 # iptables also with `calico: false`: kube-proxy serves the Service either way.
                 dataplane=settings.dataplane,
                 provider=eks.k8s_provider,

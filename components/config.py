@@ -18,7 +18,12 @@ from typing import Any, TypeVar
 from . import defaults
 from ._allowlist import allowlist_problem
 from ._net import ipv4_network
-from .eks._bottlerocket import SettingError, check_settings, group_architecture
+from .eks._bottlerocket import (
+    SettingError,
+    check_settings,
+    control_container_conflict,
+    group_architecture,
+)
 from .eks.cluster import access_entry_key
 from .eks.node_group import TAINT_EFFECTS, NodeGroupSpec, Taint
 from .errors import NAMESPACE, ConfigError
@@ -749,6 +754,16 @@ def parse_settings(raw: Mapping[str, Any], *, region: str | None, stack: str) ->
         calico=calico,
     )
     _check_lbc_policy_size(settings)
+    for name, spec in settings.node_groups.items():
+        if control_container_conflict(spec.bottlerocket_settings, settings.node_ssm_access):
+            raise ConfigError(
+                f"{path('nodeGroups', name)}.bottlerocketSettings"
+                ".settings.host-containers.control.enabled",
+                True,
+                "turns on the control container, which only runs the SSM agent, while"
+                " nodeSsmAccess is false (the agent could never register)",
+                "false or unset, or nodeSsmAccess: true",
+            )
     if not public_access and not inside_vpc:
         # The same run installs Calico (and the LBC, the demo) through the Kubernetes API; with
         # the public endpoint off, the host name resolves to private addresses only, and the

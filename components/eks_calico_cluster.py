@@ -118,7 +118,8 @@ class EksCalicoClusterArgs(TypedDict, total=False):
     deploy_inside_vpc: bool
     """Pulumi runs inside the VPC (allows an empty publicAccessCidrs); default false."""
     node_ssm_access: bool
-    """Nodes may open SSM Session Manager sessions (five actions, nothing else); default true."""
+    """Nodes may open SSM Session Manager sessions (five actions, nothing else); false also
+    turns the Bottlerocket control container (the SSM agent) off. Default true."""
     vpc_flow_logs: bool
     """VPC flow logs to a KMS-encrypted CloudWatch log group; default true."""
     vpc_flow_log_retention_days: int

@@ -78,3 +78,22 @@ def test_a_cluster_name_too_long_for_the_lbc_policy_is_one_line():
     assert "\n" not in text
     # without the controller there is no such policy
     assert _settings(clusterName="c" * 100, loadBalancerController="in-tree")
+
+
+def test_control_container_on_without_ssm_access_is_one_line_naming_both_keys():
+    group = {
+        "instanceTypes": ["m5.large"],
+        "bottlerocketSettings": {"settings": {"host-containers": {"control": {"enabled": True}}}},
+    }
+    with pytest.raises(ConfigError) as info:
+        _settings(nodeSsmAccess=False, nodeGroups={"g": group})
+    assert str(info.value) == (
+        "eks-calico-ebpf:nodeGroups.g.bottlerocketSettings.settings.host-containers.control"
+        ".enabled: turns on the control container, which only runs the SSM agent, while"
+        " nodeSsmAccess is false (the agent could never register) (got true); accepted: false"
+        " or unset, or nodeSsmAccess: true"
+    )
+    # either key alone is fine
+    assert _settings(nodeGroups={"g": group}).node_ssm_access is True
+    off = {**group, "bottlerocketSettings": {}}
+    assert _settings(nodeSsmAccess=False, nodeGroups={"g": off}).node_ssm_access is False

@@ -157,7 +157,8 @@ REFUSED_BECAUSE: Mapping[tuple[str, ...], str] = {
 }
 
 # Base settings every node gets. The admin container (root shell with SSH) stays off; the
-# control container (SSM agent) stays on for break-glass access without SSH keys.
+# control container (SSM agent) stays on for break-glass access without SSH keys, unless the
+# nodes have no SSM access (`render_user_data(ssm_access=False)`).
 # https://bottlerocket.dev/en/os/latest/api/settings/host-containers/
 BASE_SETTINGS: Mapping[str, Any] = {
     "settings": {
@@ -404,11 +405,37 @@ def _sorted(tree: Mapping[str, Any]) -> dict[str, Any]:
     return {k: _sorted(v) if isinstance(v, Mapping) else v for k, v in sorted(tree.items())}
 
 
-def render_user_data(settings: Mapping[str, Any]) -> str:
+CONTROL_ENABLED = ("host-containers", "control", "enabled")
+
+
+def control_container_conflict(settings: Mapping[str, Any], ssm_access: bool) -> bool:
+    """Whether `settings` turn the control container on explicitly while the node role has no
+    SSM permissions: the container only runs the SSM agent, which then can never register."""
+    tree: Any = settings.get("settings", {})
+    for key in CONTROL_ENABLED:
+        tree = tree.get(key) if isinstance(tree, Mapping) else None
+    return tree is True and not ssm_access
+
+
+def render_user_data(settings: Mapping[str, Any], *, ssm_access: bool = True) -> str:
     """Bottlerocket user-data TOML: base settings with the user's merged on top, keys sorted.
 
-    EKS merges this with the bootstrap settings it generates for managed node groups whose
-    launch template names no AMI (cluster name, endpoint, CA, DNS IP, labels, taints).
+    Without `ssm_access` the control container is off by default too, and turning it on is
+    refused. EKS merges this with the bootstrap settings it generates for managed node groups
+    whose launch template names no AMI (cluster name, endpoint, CA, DNS IP, labels, taints).
     """
     check_settings(settings)
-    return tomli_w.dumps(_sorted(deep_merge(BASE_SETTINGS, settings)))
+    if control_container_conflict(settings, ssm_access):
+        raise SettingError(
+            CONTROL_ENABLED,
+            True,
+            "turns the SSM agent's container on while the node role may not use SSM",
+            "false or unset, or SSM access on (stack config nodeSsmAccess: true)",
+        )
+    base = BASE_SETTINGS
+    if not ssm_access:
+        # The control container exists only to run the SSM agent; without the SSM permissions
+        # it cannot register and retries forever, a running container with host access for
+        # nothing (bottlerocket.dev, api/settings/host-containers).
+        base = deep_merge(base, {"settings": {"host-containers": {"control": {"enabled": False}}}})
+    return tomli_w.dumps(_sorted(deep_merge(base, settings)))

@@ -113,7 +113,8 @@ class BottlerocketNodeGroupArgs:
     tags: Mapping[str, str] = field(default_factory=dict)
     ssm_access: bool = defaults.NODE_SSM_ACCESS
     """Let the nodes' SSM agent (Bottlerocket control container) open Session Manager sessions,
-    and nothing else of SSM. Off: the agent cannot register; there is no way into a node."""
+    and nothing else of SSM. Off: the control container is turned off too (and may not be turned
+    on in `bottlerocket_settings`); there is no way into a node."""
 
 
 def launch_template_block_devices(
@@ -197,7 +198,7 @@ class BottlerocketNodeGroup(pulumi.ComponentResource):
             self.placement_group_name = pg.name
             placement = aws.ec2.LaunchTemplatePlacementArgs(group_name=pg.name)
 
-        user_data = render_user_data(spec.bottlerocket_settings)
+        user_data = render_user_data(spec.bottlerocket_settings, ssm_access=args.ssm_access)
         lt = aws.ec2.LaunchTemplate(
             f"{name}-lt",
             description=f"Bottlerocket nodes of {args.cluster_name}/{name}",

@@ -71,12 +71,43 @@ class Vpc(pulumi.ComponentResource):
     internal_load_balancer_subnet_ids: pulumi.Output[list[str]]
     """Internal load-balancer subnet IDs, in AZ order."""
 
-    def load_balancer_subnet_cidrs(self, scheme: LoadBalancerScheme) -> list[str]:
-        """CIDRs of the subnets a load balancer of `scheme` is placed in (by the subnet tags):
-        public ones for internet-facing, the dedicated load-balancer subnets for internal."""
-        if scheme is LoadBalancerScheme.INTERNET_FACING:
-            return [str(s.public) for s in self.plan]
-        return [str(c) for c in self.internal_load_balancer_cidrs]
+    def _load_balancer_azs(self, azs: Sequence[str] | None) -> list[int]:
+        """Indexes into `plan` of `azs` (all AZs when None), in the VPC's AZ order."""
+        known = [s.availability_zone for s in self.plan]
+        if azs is None:
+            return list(range(len(known)))
+        unknown = sorted(set(azs) - set(known))
+        if unknown or not azs:
+            raise ValueError(
+                f"load-balancer AZs: {list(azs)!r} must be a non-empty subset of the VPC's AZs"
+                f" {known!r}"
+            )
+        return [i for i, az in enumerate(known) if az in azs]
+
+    def load_balancer_subnet_cidrs(
+        self, scheme: LoadBalancerScheme, azs: Sequence[str] | None = None
+    ) -> list[str]:
+        """CIDRs of the subnets a load balancer of `scheme` is placed in: public ones for
+        internet-facing, the dedicated load-balancer subnets for internal; only those of `azs`
+        (in AZ order) when given."""
+        cidrs = (
+            [s.public for s in self.plan]
+            if scheme is LoadBalancerScheme.INTERNET_FACING
+            else list(self.internal_load_balancer_cidrs)
+        )
+        return [str(cidrs[i]) for i in self._load_balancer_azs(azs)]
+
+    def load_balancer_subnet_ids(
+        self, scheme: LoadBalancerScheme, azs: Sequence[str] | None = None
+    ) -> pulumi.Output[list[str]]:
+        """IDs of the subnets whose CIDRs `load_balancer_subnet_cidrs` returns, in the same
+        order."""
+        ids = (
+            self._public_subnet_id_list
+            if scheme is LoadBalancerScheme.INTERNET_FACING
+            else self._internal_load_balancer_subnet_id_list
+        )
+        return pulumi.Output.all(*(ids[i] for i in self._load_balancer_azs(azs)))
 
     def __init__(
         self, name: str, args: VpcArgs, opts: pulumi.ResourceOptions | None = None
@@ -219,6 +250,8 @@ class Vpc(pulumi.ComponentResource):
             lb_ids.append(subnet.id)
 
         self.vpc_id = vpc.id
+        self._public_subnet_id_list = public_ids
+        self._internal_load_balancer_subnet_id_list = lb_ids
         self.internal_load_balancer_subnet_ids = pulumi.Output.all(*lb_ids)
         self.public_subnet_ids = pulumi.Output.all(*public_ids)
         self.private_subnet_ids = pulumi.Output.all(*self.private_subnet_ids_by_az.values())

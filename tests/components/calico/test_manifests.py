@@ -53,6 +53,29 @@ def test_felix_spec(kube_proxy, version, healthz, cleanup):
     }
 
 
+@pytest.mark.parametrize(
+    ("kube_proxy", "version", "healthz", "cleanup"),
+    [
+        # disabled: the take-over patch, applied last, wins over the hand-over one (10258, off)
+        (KubeProxyMode.DISABLED, "v3.31.7", 10256, True),
+        (KubeProxyMode.DISABLED, "v3.32.1", 10256, True),
+        # enabled: kube-proxy keeps its port and rules; Felix stays on a spare port, or none
+        (KubeProxyMode.ENABLED, "v3.31.7", 10258, False),
+        (KubeProxyMode.ENABLED, "v3.32.1", 0, False),
+        (KubeProxyMode.ABSENT, "v3.31.7", 10256, True),
+        (KubeProxyMode.ABSENT, "v3.32.1", 10256, True),
+    ],
+)
+def test_felix_settled_spec(kube_proxy, version, healthz, cleanup):
+    """What `verify` compares the live FelixConfiguration with after `pulumi up`."""
+    assert m.felix_settled_spec(kube_proxy, version) == {
+        "bpfExternalServiceMode": "Tunnel",
+        "bpfJITHardening": "Auto",
+        "bpfKubeProxyHealthzPort": healthz,
+        "bpfKubeProxyIptablesCleanupEnabled": cleanup,
+    }
+
+
 @pytest.mark.parametrize("version", ["v3.31.7", "v3.32.1"])
 def test_disabled_hands_kube_proxy_fields_over_in_two_steps(version):
     assert m.felix_spec(KubeProxyMode.DISABLED, version) == {

@@ -64,6 +64,36 @@ def test_user_data_golden_default():
     assert render_user_data({}) == GOLDEN_DEFAULT
 
 
+GOLDEN_NO_SSM = """\
+[settings.host-containers.admin]
+enabled = false
+
+[settings.host-containers.control]
+enabled = false
+"""
+
+
+def test_user_data_without_ssm_access_turns_the_control_container_off():
+    assert render_user_data({}, ssm_access=False) == GOLDEN_NO_SSM
+    off = {"settings": {"host-containers": {"control": {"enabled": False}}}}
+    assert render_user_data(off, ssm_access=False) == GOLDEN_NO_SSM
+    # with SSM access the user may still turn it off, or leave it on explicitly
+    assert render_user_data(off) == GOLDEN_NO_SSM
+    on = {"settings": {"host-containers": {"control": {"enabled": True}}}}
+    assert render_user_data(on) == GOLDEN_DEFAULT
+
+
+def test_control_container_on_without_ssm_access_is_refused():
+    on = {"settings": {"host-containers": {"control": {"enabled": True}}}}
+    with pytest.raises(SettingError) as info:
+        render_user_data(on, ssm_access=False)
+    assert str(info.value) == (
+        "settings.host-containers.control.enabled turns the SSM agent's container on while the"
+        " node role may not use SSM (got true); accepted: false or unset, or SSM access on"
+        " (stack config nodeSsmAccess: true)"
+    )
+
+
 GOLDEN_WITH_SETTINGS = """\
 [settings.host-containers.admin]
 enabled = false

@@ -137,6 +137,14 @@ def test_ssm_access_can_be_turned_off():
     assert len(result.by_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")) == len(
         planned("dev").by_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
     )
+    # and the control container, which only runs the SSM agent, is off with it
+    (lt,) = (r.inputs for r in result.by_type(LT))
+    toml = base64.b64decode(lt["userData"]).decode()
+    assert "[settings.host-containers.control]\nenabled = false\n" in toml
+    (lt,) = (r.inputs for r in planned("dev").by_type(LT))
+    assert "[settings.host-containers.control]\nenabled = true\n" in (
+        base64.b64decode(lt["userData"]).decode()
+    )
 
 
 def test_node_group_waits_for_cluster_and_vpc_cni():

@@ -78,47 +78,95 @@ def test_allow_list_policy_admits_clients_and_health_checks_from_nlb_subnets():
     assert sorted(deny["policyTypes"]) == ["Egress", "Ingress"]
 
 
+SUBNETS = "service.beta.kubernetes.io/aws-load-balancer-subnets"
+BOTH_AZS = ("us-west-2a", "us-west-2b")
+
+
+@pytest.mark.parametrize("stack", ["dev", "bench"])
+@pytest.mark.parametrize(
+    ("scheme", "subnet_kind"), [("internet-facing", "public"), ("internal", "lb")]
+)
 @pytest.mark.parametrize(
     ("controller", "scheme_annotations"),
     [
-        ("aws", {"service.beta.kubernetes.io/aws-load-balancer-scheme": "internal"}),
-        ("in-tree", {"service.beta.kubernetes.io/aws-load-balancer-internal": "true"}),
+        (
+            "aws",
+            {
+                "internet-facing": {
+                    "service.beta.kubernetes.io/aws-load-balancer-type": "external",
+                    "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "instance",
+                    "service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing",
+                },
+                "internal": {
+                    "service.beta.kubernetes.io/aws-load-balancer-type": "external",
+                    "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "instance",
+                    "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal",
+                },
+            },
+        ),
+        (
+            "in-tree",
+            {
+                "internet-facing": {"service.beta.kubernetes.io/aws-load-balancer-type": "nlb"},
+                "internal": {
+                    "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
+                    "service.beta.kubernetes.io/aws-load-balancer-internal": "true",
+                },
+            },
+        ),
     ],
 )
-def test_internal_nlb_sits_in_and_admits_only_the_load_balancer_subnets(
-    controller, scheme_annotations
+def test_nlb_sits_in_and_admits_only_the_load_balancer_subnets_of_the_node_azs(
+    stack, scheme, subnet_kind, controller, scheme_annotations
 ):
-    r = planned("dev", "loadBalancerScheme=internal", f"loadBalancerController={controller}")
+    # dev: node group in both AZs; bench: one group, in us-west-2a only.
+    node_azs = {"dev": BOTH_AZS, "bench": ("us-west-2a",)}[stack]
+    r = planned(stack, f"loadBalancerScheme={scheme}", f"loadBalancerController={controller}")
     subnets = {s.name: s for s in r.by_type("aws:ec2/subnet:Subnet")}
-    lb = [subnets[f"vpc-lb-{az}"] for az in ("us-west-2a", "us-west-2b")]
-    annotations = r.one(SERVICE, "demo-nlb-service").inputs["metadata"]["annotations"]
-    assert scheme_annotations.items() <= annotations.items()
+    # The VPC has both kinds of subnet in both AZs; the NLB only uses the node AZs'.
+    assert {f"vpc-{subnet_kind}-{az}" for az in BOTH_AZS} <= subnets.keys()
     # The subnet IDs, as their route-table associations received them.
-    lb_ids = [
-        r.one(ASSOCIATION, f"vpc-lb-{az}").inputs["subnetId"] for az in ("us-west-2a", "us-west-2b")
-    ]
-    assert all(i.startswith("subnet-") for i in lb_ids)
-    assert annotations["service.beta.kubernetes.io/aws-load-balancer-subnets"] == ",".join(lb_ids)
+    ids = [r.one(ASSOCIATION, f"vpc-{subnet_kind}-{az}").inputs["subnetId"] for az in node_azs]
+    assert all(i.startswith("subnet-") for i in ids)
+    annotations = r.one(SERVICE, "demo-nlb-service").inputs["metadata"]["annotations"]
+    assert annotations == {**scheme_annotations[scheme], SUBNETS: ",".join(ids)}
     allow = r.one(POLICY, "demo-nlb-allow-clients").inputs["spec"]
     clients, health = ([p["ipBlock"]["cidr"] for p in rule["from"]] for rule in allow["ingress"])
     assert clients == ["198.51.100.0/24"]
-    assert health == ["10.0.128.0/27", "10.0.128.32/27"]
-    assert health == [s.inputs["cidrBlock"] for s in lb]
+    # Health checks come from the NLB's addresses: the same subnets, no other AZ's.
+    assert health == [subnets[f"vpc-{subnet_kind}-{az}"].inputs["cidrBlock"] for az in node_azs]
     # No node or pod address is admitted as a "health check".
     private = [ip_network(s.inputs["cidrBlock"]) for n, s in subnets.items() if "private" in n]
     assert not any(ip_network(h).overlaps(p) for h in health for p in private)
 
 
-def test_internet_facing_nlb_is_left_to_subnet_discovery():
-    annotations = planned("dev").one(SERVICE, "demo-nlb-service").inputs["metadata"]
-    assert "service.beta.kubernetes.io/aws-load-balancer-subnets" not in annotations["annotations"]
+def _groups(*azs: str) -> str:
+    return "nodeGroups=" + json.dumps(
+        {
+            f"g{i}": {"instanceTypes": ["m5.large"], "availabilityZones": [az]}
+            for i, az in enumerate(azs)
+        }
+    )
 
 
-def test_in_tree_controller_uses_legacy_annotation_and_no_controller():
+@pytest.mark.parametrize(
+    ("azs", "nlb_azs"),
+    [
+        (("us-west-2b",), ("us-west-2b",)),
+        (("us-west-2b", "us-west-2b"), ("us-west-2b",)),
+        (("us-west-2b", "us-west-2a"), BOTH_AZS),
+    ],
+)
+def test_nlb_follows_the_azs_of_all_node_groups_in_vpc_order(azs, nlb_azs):
+    r = planned("dev", _groups(*azs))
+    ids = [r.one(ASSOCIATION, f"vpc-public-{az}").inputs["subnetId"] for az in nlb_azs]
+    annotations = r.one(SERVICE, "demo-nlb-service").inputs["metadata"]["annotations"]
+    assert annotations[SUBNETS] == ",".join(ids)
+
+
+def test_in_tree_controller_needs_no_controller_chart():
     r = planned("dev", "loadBalancerController=in-tree")
     assert [c.name for c in r.by_type(CHART)] == ["calico-operator"]
-    a = r.one(SERVICE, "demo-nlb-service").inputs["metadata"]["annotations"]
-    assert a == {"service.beta.kubernetes.io/aws-load-balancer-type": "nlb"}
 
 
 def test_iptables_switches_to_local_with_a_warning():

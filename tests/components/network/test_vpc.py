@@ -1,7 +1,12 @@
 """Vpc under the mock engine, through the real program and stack files."""
 
 from collections import Counter
+from ipaddress import ip_network
 
+import pytest
+
+from components.network._subnet_plan import plan_subnets
+from components.network.vpc import Vpc
 from tests.conftest import planned
 
 VPC = "eks-calico-ebpf:index:Vpc"
@@ -114,3 +119,15 @@ def test_vpc_dns_and_routes():
     ).inputs
     assert "ingress" not in default_sg
     assert "egress" not in default_sg
+
+
+def test_load_balancer_azs_must_be_vpc_azs():
+    vpc = object.__new__(Vpc)  # only the plain subnet plan is read
+    vpc.plan = plan_subnets(ip_network("10.0.0.0/16"), ("us-west-2a", "us-west-2b"))
+    assert vpc._load_balancer_azs(None) == [0, 1]
+    # VPC order, whatever order the AZs are given in
+    assert vpc._load_balancer_azs(("us-west-2b", "us-west-2a")) == [0, 1]
+    assert vpc._load_balancer_azs(("us-west-2b",)) == [1]
+    for bad in ((), ("us-west-2c",), ("us-west-2a", "us-west-2c")):
+        with pytest.raises(ValueError, match="must be a non-empty subset of the VPC's AZs"):
+            vpc._load_balancer_azs(bad)
