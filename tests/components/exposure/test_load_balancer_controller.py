@@ -194,6 +194,17 @@ def test_chart_pinned_with_values_and_waits_for_permissions():
         "enableServiceMutatorWebhook": False,
         "defaultTags": TAGS,
         "keepTLSSecret": True,
+        "resources": {
+            "requests": {"cpu": "100m", "memory": "200Mi"},
+            "limits": {"cpu": "200m", "memory": "500Mi"},
+        },
+        "podSecurityContext": {"fsGroup": 65534, "seccompProfile": {"type": "RuntimeDefault"}},
+        "securityContext": {
+            "capabilities": {"drop": ["ALL"]},
+            "readOnlyRootFilesystem": True,
+            "runAsNonRoot": True,
+            "allowPrivilegeEscalation": False,
+        },
     }
     attachment = result.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "lbc-role-policy")
     assert attachment.urn in chart.dependencies
@@ -218,6 +229,17 @@ def test_chart_values_pure():
         "enableServiceMutatorWebhook": False,
         "defaultTags": {},
         "keepTLSSecret": True,
+        "resources": {
+            "requests": {"cpu": "100m", "memory": "200Mi"},
+            "limits": {"cpu": "200m", "memory": "500Mi"},
+        },
+        "podSecurityContext": {"fsGroup": 65534, "seccompProfile": {"type": "RuntimeDefault"}},
+        "securityContext": {
+            "capabilities": {"drop": ["ALL"]},
+            "readOnlyRootFilesystem": True,
+            "runAsNonRoot": True,
+            "allowPrivilegeEscalation": False,
+        },
     }
 
 
