@@ -1,7 +1,9 @@
 """`LoadBalancerController`: the AWS Load Balancer Controller (LBC), with its own IAM role.
 
-Creates the controller's IAM policy (upstream's reference document, scoped to this cluster as
-upstream's install guide recommends: see `scoped_iam_policy`), an IRSA role that only the
+Creates the controller's IAM policy (upstream's reference document, with the statements that
+upstream scopes by tag or leaves open on security-group ingress narrowed to this cluster and VPC
+as upstream's install guide recommends; the rest stay as upstream: see `scoped_iam_policy` and
+README "Controller"), an IRSA role that only the
 `kube-system/aws-load-balancer-controller` service account can assume, and the
 `aws-load-balancer-controller` Helm chart (pinned) running under that service account. The LBC
 then turns `type: LoadBalancer` Services annotated for it (`NlbService`) into NLBs.
