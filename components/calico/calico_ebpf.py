@@ -49,8 +49,9 @@ class CalicoEbpfArgs:
     wait_for: Sequence[pulumi.Resource] = ()
     """What must exist before the operator is installed (the node groups it runs on)."""
     kubeconfig: pulumi.Input[str] | None = None
-    """Kubeconfig of the cluster, for the v3.32+ CRD chart's own provider, which adopts CRDs
-    that already exist (see README "Upgrades"). Without it the CRD chart uses `provider`."""
+    """Kubeconfig of the cluster, for the v3.32+ CRD chart's own provider, which adopts Calico
+    CRDs that already exist, on every run including the first (see README "Upgrades"). Without it
+    the CRD chart uses `provider` and fails with AlreadyExists on a CRD it did not create."""
 
 
 class CalicoEbpf(pulumi.ComponentResource):
@@ -98,6 +99,15 @@ class CalicoEbpf(pulumi.ComponentResource):
                 # AlreadyExists (provider option upsertExistingObjects, pulumi-kubernetes#4278).
                 # The rename hazard that option carries (create new, then delete old) is why the
                 # v3.31 -> v3.32 procedure forgets the old CRD resources first.
+                # Kept on fresh installs too, deliberately: upsert only changes what a create does
+                # when the object exists, and on a cluster this program just made nothing creates
+                # Calico CRDs before this chart (the operator chart depends on it), so there it
+                # only lets a retry adopt CRDs an interrupted first run created but did not record.
+                # Limiting it to the v3.31 -> v3.32 run would take a new opt-in setting: that run
+                # looks like any later v3.32 one (the procedure tags the cluster first). The cost:
+                # pointed at a cluster where Calico was installed by other means, the component
+                # adopts that Calico's CRDs (README "Upgrades"); without `kubeconfig` it fails
+                # with AlreadyExists instead.
                 crd_provider = k8s.Provider(
                     f"{name}-crds",
                     kubeconfig=args.kubeconfig,

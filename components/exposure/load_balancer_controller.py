@@ -1,7 +1,9 @@
 """`LoadBalancerController`: the AWS Load Balancer Controller (LBC), with its own IAM role.
 
-Creates the controller's IAM policy (upstream's reference document, scoped to this cluster as
-upstream's install guide recommends: see `scoped_iam_policy`), an IRSA role that only the
+Creates the controller's IAM policy (upstream's reference document, with the statements that
+upstream scopes by tag or leaves open on security-group ingress narrowed to this cluster and VPC
+as upstream's install guide recommends; the rest stay as upstream: see `scoped_iam_policy` and
+README "Controller"), an IRSA role that only the
 `kube-system/aws-load-balancer-controller` service account can assume, and the
 `aws-load-balancer-controller` Helm chart (pinned) running under that service account. The LBC
 then turns `type: LoadBalancer` Services annotated for it (`NlbService`) into NLBs.
@@ -183,6 +185,26 @@ def chart_values(
         # needs no second provider and no private key in Pulumi state beside the chart's own.
         # Offline (no cluster, `lookup` returns nothing) every render still generates a new one.
         "keepTLSSecret": True,
+        # Requests and limits of upstream's own install bundle (config/controller/controller.yaml,
+        # v3.5.0), which docs/deploy/scaling.md calls enough for "99.9% of use-cases" with the
+        # default 3 reconcile threads per kind; the chart leaves `resources` empty on purpose.
+        "resources": {
+            "requests": {"cpu": "100m", "memory": "200Mi"},
+            "limits": {"cpu": "200m", "memory": "500Mi"},
+        },
+        # Helm merges these over the chart's defaults (values.yaml: fsGroup 65534; read-only root,
+        # non-root, no privilege escalation), restated so the pod's whole security context reads
+        # here and survives a chart release that drops a default. Added: every capability
+        # dropped (the chart's own commented-out suggestion; the controller only calls APIs and
+        # listens on ports above 1024) and the runtime's default seccomp profile, as the
+        # `restricted` Pod Security Standard requires.
+        "podSecurityContext": {"fsGroup": 65534, "seccompProfile": {"type": "RuntimeDefault"}},
+        "securityContext": {
+            "capabilities": {"drop": ["ALL"]},
+            "readOnlyRootFilesystem": True,
+            "runAsNonRoot": True,
+            "allowPrivilegeEscalation": False,
+        },
     }
 
 

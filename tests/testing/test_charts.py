@@ -10,7 +10,9 @@ chart's values.yaml.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -30,7 +32,7 @@ from components.testing.charts import (
 )
 from components.testing.mock_engine import PlanResult, Registration
 from components.testing.plan import is_patch, kubernetes_registrations, whole_numbers
-from components.testing.upstream import chart_archive, chart_values
+from components.testing.upstream import archive_files, chart_archive, chart_values
 from tests.components.calico.schemas import _strict
 from tests.conftest import planned
 
@@ -141,6 +143,23 @@ def test_lbc_chart_children_exact():
     assert deployment["spec"]["replicas"] == 2
     args = deployment["spec"]["template"]["spec"]["containers"][0]["args"]
     assert "--cluster-name=eks-calico-ebpf-dev" in args
+    # Sizing and hardening reached the pod (checkov_baseline.yaml no longer lists them).
+    pod = deployment["spec"]["template"]["spec"]
+    assert pod["securityContext"] == {
+        "fsGroup": 65534,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+    [container] = pod["containers"]
+    assert container["securityContext"] == {
+        "allowPrivilegeEscalation": False,
+        "capabilities": {"drop": ["ALL"]},
+        "readOnlyRootFilesystem": True,
+        "runAsNonRoot": True,
+    }
+    assert container["resources"] == {
+        "limits": {"cpu": "200m", "memory": "500Mi"},
+        "requests": {"cpu": "100m", "memory": "200Mi"},
+    }
     # crds/crds.yaml and crds/gateway-crds.yaml, installed because skipCrds is not set.
     assert sorted(r.inputs["metadata"]["name"] for r in children if r.type == CRD) == [
         "albtargetcontrolconfigs.elbv2.k8s.aws",
@@ -345,10 +364,16 @@ def test_every_custom_resource_passes_the_schema_of_its_crd_in_the_plan(variant)
     assert {"Installation", "APIServer", "FelixConfiguration", "IngressClassParams"} <= set(checked)
 
 
-def unknown_values(given: Any, upstream: Any, path: str = "") -> list[str]:
+def unknown_values(
+    given: Any, upstream: Any, path: str = "", verbatim: frozenset[str] = frozenset()
+) -> list[str]:
     """Paths in `given` that the chart's values.yaml does not have. Below a key whose default
-    is empty (`{}`, null: a free-form map such as annotations or tags) anything goes."""
+    is empty (`{}`, null: a free-form map such as annotations or tags) anything goes, and so it
+    does below a `verbatim` path: one the templates copy whole into a Kubernetes object (such as
+    `securityContext`), whose fields kubernetes-validate checks in the rendered object."""
     if not isinstance(given, dict) or not isinstance(upstream, dict) or not upstream:
+        return []
+    if path in verbatim:
         return []
     found = []
     for key, value in given.items():
@@ -356,8 +381,18 @@ def unknown_values(given: Any, upstream: Any, path: str = "") -> list[str]:
         if key not in upstream:
             found.append(here)
         else:
-            found.extend(unknown_values(value, upstream[key], here))
+            found.extend(unknown_values(value, upstream[key], here, verbatim))
     return found
+
+
+def verbatim_values(archive: Path) -> frozenset[str]:
+    """Value paths the chart's templates render whole: `toYaml .Values.<path>`."""
+    return frozenset(
+        m[1]
+        for path, text in archive_files(archive).items()
+        if path.startswith("templates/")
+        for m in re.finditer(r"toYaml\s+\.Values\.([A-Za-z0-9_.]+)", text)
+    )
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=IDS)
@@ -367,7 +402,10 @@ def test_every_chart_value_exists_in_the_charts_values_yaml_and_schema(variant):
         ref = ChartRef.of(chart)
         archive = ref.archive()
         assert archive is not None
-        assert unknown_values(ref.values, chart_values(archive)) == [], chart.name
+        verbatim = verbatim_values(archive)
+        assert unknown_values(ref.values, chart_values(archive), verbatim=verbatim) == [], (
+            chart.name
+        )
         schema = _load(archive).schema
         if schema is not None:
             merged = _load(archive).merge_values(ref.values)
@@ -384,6 +422,30 @@ def test_a_misspelled_value_is_caught():
     ]
     # Free-form maps accept any key.
     assert unknown_values({"defaultTags": {"any": "x"}}, chart_values(archive)) == []
+    # Below a value the templates copy whole, values.yaml is not the reference (capabilities is
+    # only a comment there): kubernetes-validate checks the rendered object instead (below).
+    verbatim = verbatim_values(archive)
+    assert {"securityContext", "podSecurityContext", "resources"} <= verbatim
+    assert "serviceAccount" not in verbatim
+    given = {"securityContext": {"capabilities": {"drop": ["ALL"]}}, "securityContex": {}}
+    assert unknown_values(given, chart_values(archive)) == [
+        "securityContext.capabilities",
+        "securityContex",
+    ]
+    assert unknown_values(given, chart_values(archive), verbatim=verbatim) == ["securityContex"]
+
+
+def test_kubernetes_validate_catches_a_misspelled_field_in_a_verbatim_value():
+    result = planned("dev")
+    deployment = next(
+        r.inputs for r in children_of(result, "lbc-chart") if r.inputs["kind"] == "Deployment"
+    )
+    kubernetes_validate.validate(deployment, defaults.KUBERNETES_VERSION, strict=True)
+    broken = json.loads(json.dumps(deployment))
+    container = broken["spec"]["template"]["spec"]["containers"][0]
+    container["securityContext"]["capabilites"] = container["securityContext"].pop("capabilities")
+    with pytest.raises(kubernetes_validate.ValidationError, match="capabilites"):
+        kubernetes_validate.validate(broken, defaults.KUBERNETES_VERSION, strict=True)
 
 
 def test_which_vendored_charts_ship_a_values_schema():

@@ -2,10 +2,15 @@
 
 import json
 
+import pulumi_kubernetes as k8s
 import pytest
 
 from components import defaults
+from components.calico.calico_ebpf import CalicoEbpf, CalicoEbpfArgs
 from components.options import KubeProxyMode
+from components.testing.diff import deployed_clusters
+from components.testing.mock_engine import run_program
+from components.testing.plan import stack_config
 from tests.components.calico.schemas import errors, integral_floats_as_ints
 from tests.conftest import planned
 
@@ -215,3 +220,55 @@ def test_calico_v3_32_installs_crd_chart_first():
 def test_modes_exposed_as_outputs():
     assert planned("dev").outputs["kubeProxy"] == KubeProxyMode.DISABLED.value
     assert planned("dev", *IPTABLES).outputs["calicoDataplane"] == "iptables"
+
+
+K8S_PROVIDER = "pulumi:providers:kubernetes"
+
+
+def _upserting(result):
+    return sorted(
+        p.name
+        for p in result.by_type(K8S_PROVIDER)
+        if p.inputs.get("upsertExistingObjects") == "true"
+    )
+
+
+def test_crd_adoption_is_on_from_the_first_v3_32_install_and_for_the_crd_chart_only():
+    # README "Upgrades: CRD adoption (v3.32+)": kept on purpose, fresh installs included.
+    fresh = planned("dev", "calicoVersion=v3.32.1")  # a first deploy: no cluster exists yet
+    assert _upserting(fresh) == ["calico-crds"]
+    crd_chart = fresh.one(CHART, "calico-crds")
+    operator = fresh.one(CHART, "calico-operator")
+    assert crd_chart.urn in operator.dependencies  # nothing else creates the CRDs before it
+    # v3.31: the CRDs come with the operator chart, through the cluster's provider; no adoption.
+    assert _upserting(planned("dev")) == []
+    # A later run on the deployed cluster keeps the very same provider (no change to plan).
+    later = run_program(
+        "dev",
+        stack_config("dev", ["calicoVersion=v3.32.1"]),
+        deployed=deployed_clusters(fresh),
+    )
+    assert deployed_clusters(fresh)
+    assert _upserting(later) == ["calico-crds"]
+    assert (
+        later.one(K8S_PROVIDER, "calico-crds").inputs
+        == fresh.one(K8S_PROVIDER, "calico-crds").inputs
+    )
+
+
+def test_without_kubeconfig_the_crd_chart_adopts_nothing():
+    def program() -> None:
+        provider = k8s.Provider("k8s", kubeconfig="{}")
+        CalicoEbpf(
+            "calico",
+            CalicoEbpfArgs(
+                provider=provider,
+                endpoint_host="ABC.gr7.us-west-2.eks.amazonaws.com",
+                calico_version="v3.32.1",
+            ),
+        )
+
+    result = run_program("dev", {"aws:region": "us-west-2"}, program=program)
+    assert result.one(CHART, "calico-crds")
+    assert [p.name for p in result.by_type(K8S_PROVIDER)] == ["k8s"]
+    assert _upserting(result) == []

@@ -135,6 +135,54 @@ def test_scoping_covers_every_security_group_and_load_balancer_mutation_upstream
     ]
 
 
+def test_statements_left_as_upstream_are_the_ones_the_readme_names():
+    # README "Controller": 8 statements narrowed (ADDED), these 8 unchanged and unconditioned
+    # on the cluster tag, so the role still reaches them on any resource of the account.
+    rendered = scoped_iam_policy(
+        partition="aws", region="eu-west-1", account_id="1" * 12, vpc_id="vpc-1", cluster_name="c"
+    )
+    unchanged = [i for i in range(len(rendered["Statement"])) if i not in ADDED]
+    assert len(ADDED) == len(unchanged) == 8
+    actions = {
+        i: {rendered["Statement"][i]["Action"]}
+        if isinstance(rendered["Statement"][i]["Action"], str)
+        else set(rendered["Statement"][i]["Action"])
+        for i in unchanged
+    }
+    assert actions[0] == {"iam:CreateServiceLinkedRole"}
+    assert all(a.split(":")[1].startswith(("Describe", "Get")) for a in actions[1])
+    assert {"acm:DescribeCertificate", "wafv2:AssociateWebACL", "shield:CreateProtection"} <= (
+        actions[2]
+    )
+    assert actions[4] == {"ec2:CreateSecurityGroup"}
+    assert actions[9] == {
+        "elasticloadbalancing:CreateListener",
+        "elasticloadbalancing:DeleteListener",
+        "elasticloadbalancing:CreateRule",
+        "elasticloadbalancing:DeleteRule",
+    }
+    assert actions[11] == {"elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags"}
+    assert actions[14] == {
+        "elasticloadbalancing:RegisterTargets",
+        "elasticloadbalancing:DeregisterTargets",
+    }
+    assert actions[15] == {
+        "elasticloadbalancing:SetWebAcl",
+        "elasticloadbalancing:ModifyListener",
+        "elasticloadbalancing:AddListenerCertificates",
+        "elasticloadbalancing:RemoveListenerCertificates",
+        "elasticloadbalancing:ModifyRule",
+        "elasticloadbalancing:SetRulePriorities",
+    }
+    # Listener and rule ARNs only: the tag statements on load balancers and target groups are
+    # the scoped ones.
+    assert all(":listener" in r for r in rendered["Statement"][11]["Resource"])
+    for i in unchanged:
+        condition = json.dumps(rendered["Statement"][i].get("Condition", {}))
+        assert "elbv2.k8s.aws/cluster" not in condition, i
+        assert "ec2:Vpc" not in condition, i
+
+
 def test_policy_size_is_checked_against_the_iam_limit():
     check_policy_size("a" * 60, "us-west-2")
     with pytest.raises(ValueError, match=r"^cluster_name: 'aaaa.*IAM accepts 6144 "):
@@ -194,6 +242,17 @@ def test_chart_pinned_with_values_and_waits_for_permissions():
         "enableServiceMutatorWebhook": False,
         "defaultTags": TAGS,
         "keepTLSSecret": True,
+        "resources": {
+            "requests": {"cpu": "100m", "memory": "200Mi"},
+            "limits": {"cpu": "200m", "memory": "500Mi"},
+        },
+        "podSecurityContext": {"fsGroup": 65534, "seccompProfile": {"type": "RuntimeDefault"}},
+        "securityContext": {
+            "capabilities": {"drop": ["ALL"]},
+            "readOnlyRootFilesystem": True,
+            "runAsNonRoot": True,
+            "allowPrivilegeEscalation": False,
+        },
     }
     attachment = result.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "lbc-role-policy")
     assert attachment.urn in chart.dependencies
@@ -218,6 +277,17 @@ def test_chart_values_pure():
         "enableServiceMutatorWebhook": False,
         "defaultTags": {},
         "keepTLSSecret": True,
+        "resources": {
+            "requests": {"cpu": "100m", "memory": "200Mi"},
+            "limits": {"cpu": "200m", "memory": "500Mi"},
+        },
+        "podSecurityContext": {"fsGroup": 65534, "seccompProfile": {"type": "RuntimeDefault"}},
+        "securityContext": {
+            "capabilities": {"drop": ["ALL"]},
+            "readOnlyRootFilesystem": True,
+            "runAsNonRoot": True,
+            "allowPrivilegeEscalation": False,
+        },
     }
 
 
