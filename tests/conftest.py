@@ -29,3 +29,19 @@ def planned(stack: str, *overrides: str) -> PlanResult:
 @pytest.fixture
 def plan_of() -> Callable[..., PlanResult]:
     return planned
+
+
+# Longest tests first: under pytest-xdist (addopts `-n 2`) a long test that starts last keeps one
+# worker busy after the other has finished; started first, it runs alongside everything else.
+# The order is otherwise the collection order, and no test depends on another's having run.
+_FIRST = (
+    "tests/testing/test_checkov.py::test_checkov_finds_nothing_beyond_the_baseline",
+    "tests/test_plan.py::test_cli_writes_json_and_manifests",
+    "tests/netbench/test_iperf.py::test_real_loopback_runs_parse_to_the_rate_asked_for",
+    "tests/netbench/test_report.py::test_report_cli_writes_table_csv_and_png",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {nodeid: i for i, nodeid in enumerate(_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid, len(_FIRST)))
