@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import kubernetes_validate.utils as kubernetes_validate_utils
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,3 +47,12 @@ _FIRST = (
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     rank = {nodeid: i for i, nodeid in enumerate(_FIRST)}
     items.sort(key=lambda item: rank.get(item.nodeid, len(_FIRST)))
+
+
+# kubernetes-validate reads and parses its JSON schemas from disk on every `validate` call (the
+# shared `_definitions.json` is ~1 MB) and lists its schema folders twice: the same pure work
+# hundreds of times a run. Cached per process; jsonschema never mutates a schema.
+kubernetes_validate_utils.schema_contents = functools.cache(
+    kubernetes_validate_utils.schema_contents
+)
+kubernetes_validate_utils.all_versions = functools.cache(kubernetes_validate_utils.all_versions)
