@@ -74,6 +74,20 @@ def test_checkov_finds_nothing_beyond_the_baseline(tmp_path):
         result = planned(*variant)
         assert [r for r in kubernetes_registrations(result) if not is_patch(r)]
         write_manifests(result, tmp_path / label)
+    # checkov 3.3.30 applies no check to a CustomResourceDefinition (a full scan: 228 resources,
+    # 897 passed, 93 failed; without the 117 CRDs: 111 resources, the same 897 and 93), yet
+    # parsing their megabytes of OpenAPI schema is ~14 of its ~17 s of CPU. Scanned: every other
+    # object, and the smallest CRD of each variant, so a check on CRDs in a later checkov still
+    # shows up here.
+    scanned = 0
+    for folder in sorted(p for p in tmp_path.iterdir() if p.is_dir()):
+        crds = sorted(
+            folder.glob("CustomResourceDefinition-*.yaml"), key=lambda p: (p.stat().st_size, p)
+        )
+        assert crds, folder
+        for crd in crds[1:]:
+            crd.unlink()
+        scanned += sum(1 for _ in folder.glob("*.yaml"))
     proc = subprocess.run(
         [
             *(binary, "-d", str(tmp_path), "--framework", "kubernetes"),
@@ -89,7 +103,7 @@ def test_checkov_finds_nothing_beyond_the_baseline(tmp_path):
     reports = json.loads(proc.stdout)
     reports = reports if isinstance(reports, list) else [reports]
     assert [r["check_type"] for r in reports] == ["kubernetes"]
-    assert reports[0]["summary"]["resource_count"] > 150
+    assert reports[0]["summary"]["resource_count"] >= scanned > 100
     failed = {(f["check_id"], f["resource"]) for f in reports[0]["results"]["failed_checks"]}
     accepted = set(baseline())
     assert sorted(failed - accepted) == [], "new checkov failures: fix them or list them"
