@@ -20,16 +20,16 @@ import json
 import re
 import sys
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pulumi
 import yaml
 
 from ..errors import NAMESPACE
 from .charts import CHART_TYPE, expand_charts
-from .diff import plan_change, render_diff
+from .diff import Diff, plan_change, render_diff
 from .mock_engine import PROGRAM, PROJECT_ROOT, PlanResult, Registration, run_program
 
 STACKS_DIR = PROJECT_ROOT / "stacks"
@@ -264,13 +264,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--diff-json needs --before (the configuration deployed now)")
     if args.before is not None:
         return _main_diff(args)
-    try:
-        result = plan(args.stack, args.config, stacks_dir=args.stacks_dir, program=args.program)
-    except (PlanError, pulumi.RunError, FileNotFoundError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    result = _reported(
+        lambda: plan(args.stack, args.config, stacks_dir=args.stacks_dir, program=args.program)
+    )
+    if result is None:
         return 1
-    for warning in result.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
     print(render_tree(result))
     if args.json:
         args.json.write_text(json.dumps(result.as_json(), indent=2, sort_keys=True) + "\n")
@@ -290,21 +288,40 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main_diff(args: argparse.Namespace) -> int:
-    try:
+    def compute() -> tuple[PlanResult, Diff]:
         # `--before ''` alone: the deployment is the stack file as it is.
         before = stack_config(args.stack, [item for item in args.before if item], args.stacks_dir)
         after = stack_config(args.stack, args.config, args.stacks_dir)
         _, result, change = plan_change(args.stack, before, after, program=args.program)
-    except (PlanError, pulumi.RunError, FileNotFoundError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        return result, change
+
+    planned = _reported(compute)
+    if planned is None:
         return 1
-    for warning in result.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+    _, change = planned
     print(render_diff(change))
     if args.diff_json:
         args.diff_json.write_text(json.dumps(change.as_json(), indent=2, sort_keys=True) + "\n")
         print(f"wrote {args.diff_json}")
     return 0
+
+
+_T = TypeVar("_T", PlanResult, tuple[PlanResult, Diff])
+
+
+def _reported(run: Callable[[], _T]) -> _T | None:
+    """`run()` with its plan's warnings on stderr, one `warning:` line each; None after one
+    `error:` line for what the user can fix (bad arguments or stack file, a config or
+    transition the program refuses, a missing program file) instead of a traceback."""
+    try:
+        planned = run()
+    except (PlanError, pulumi.RunError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None
+    result = planned if isinstance(planned, PlanResult) else planned[0]
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return planned
 
 
 if __name__ == "__main__":
