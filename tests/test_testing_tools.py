@@ -177,3 +177,47 @@ def test_requirements_plan_installs_what_the_plan_imports():
     )
     extra = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
     assert "helm-python-sdk==0.2.2" in extra["testing"]
+
+
+def test_charts_expand_from_the_charts_dir_given(tmp_path, capsys):
+    """An installed `eks_calico_ebpf[testing]` has no repo `upstream/charts`: the archives come
+    from `--charts-dir` / `charts_dir` (here a folder with only the LBC chart)."""
+    import shutil
+
+    from components.testing.charts import CHART_TYPE
+    from components.testing.diff import plan_change
+    from components.testing.upstream import CHARTS_DIR
+
+    charts = tmp_path / "charts"
+    charts.mkdir()
+    shutil.copy(CHARTS_DIR / "aws-load-balancer-controller-3.5.0.tgz", charts)
+
+    def children(result, name):
+        chart = result.one(CHART_TYPE, name)
+        return [r for r in result.resources if r.parent == chart.urn]
+
+    result = plan("dev", charts_dir=charts)
+    assert len(children(result, "lbc-chart")) == 20
+    assert children(result, "calico-operator") == []
+    opaque = (
+        f"chart tigera-operator v3.31.7 (calico-operator) is not vendored in {charts}/: "
+        "kept opaque, its objects are not in this plan"
+    )
+    assert [w for w in result.warnings if w.startswith("chart ")] == [opaque]
+    assert len(children(plan("dev"), "calico-operator")) == 38  # the default: the repo's
+
+    _, after, _ = plan_change(
+        "dev", stack_config("dev"), stack_config("dev"), charts_dir=tmp_path / "none"
+    )
+    assert [
+        r for r in after.resources if r.parent in {c.urn for c in after.by_type(CHART_TYPE)}
+    ] == []
+
+    assert main(["--stack", "dev", "--charts-dir", str(charts)]) == 0
+    out, err = capsys.readouterr()
+    assert f"warning: {opaque}\n" in err
+    assert out.count("(rendered from chart)") == 20
+    assert main(["--stack", "dev", "--before", "", "--charts-dir", str(charts)]) == 0
+    out, err = capsys.readouterr()
+    assert out == "no changes\n"
+    assert f"warning: {opaque}\n" in err

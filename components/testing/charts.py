@@ -43,7 +43,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from .mock_engine import PlanResult, Registration
+from .mock_engine import PROJECT_ROOT, PlanResult, Registration
 from .upstream import CHARTS_DIR, chart_archive
 
 if TYPE_CHECKING:
@@ -320,6 +320,13 @@ def chart_children(chart: Registration, objs: Iterable[dict[str, Any]]) -> list[
     return children
 
 
+def shown_dir(directory: Path) -> str:
+    """`directory` as the warnings show it: relative to the project when inside it."""
+    if directory.is_absolute() and directory.is_relative_to(PROJECT_ROOT):
+        directory = directory.relative_to(PROJECT_ROOT)
+    return f"{directory}/"
+
+
 def expand_charts(result: PlanResult, charts_dir: Path = CHARTS_DIR) -> PlanResult:
     """`result` with every vendored chart's objects added as children of their Chart.
 
@@ -340,7 +347,7 @@ def expand_charts(result: PlanResult, charts_dir: Path = CHARTS_DIR) -> PlanResu
         if archive is None:
             warnings.append(
                 f"chart {ref.chart} {ref.version} ({chart.name}) is not vendored in "
-                "upstream/charts/: kept opaque, its objects are not in this plan"
+                f"{shown_dir(charts_dir)}: kept opaque, its objects are not in this plan"
             )
             continue
         objs, unknown = chart_objects(ref, archive)

@@ -22,10 +22,12 @@ import os
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from .charts import CHART_TYPE, expand_charts, mask_generated_certificates, rendered_from_chart
 from .mock_engine import PlanResult, Registration, run_program
+from .upstream import CHARTS_DIR
 
 CLUSTER_TYPE = "eks:index:Cluster"
 
@@ -44,7 +46,8 @@ class Diff:
     """Removed resources registered with `retainOnDelete`: dropped from state, not deleted."""
     update: list[Update] = field(default_factory=list)
     not_compared: list[str] = field(default_factory=list)
-    """Charts on both sides whose objects were left out: one side could not expand them."""
+    """Charts on both sides whose objects were left out (not vendored on one side or both) and
+    may differ."""
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -92,7 +95,11 @@ def diff(before: PlanResult, after: PlanResult) -> Diff:
     unknown = unknown_charts(before, after)
     old = _comparable(before, unknown)
     new = _comparable(after, unknown)
-    result = Diff(create=sorted(set(new) - set(old)), not_compared=sorted(unknown))
+    # Named when it hides something: objects on one side, or inputs (version, values) that
+    # differ; a chart opaque on both sides with the same inputs renders the same objects.
+    hiding = {u for u in unknown if u in _expanded_charts(before) | _expanded_charts(after)}
+    hiding |= {u for u in unknown if old[u].inputs != new[u].inputs}
+    result = Diff(create=sorted(set(new) - set(old)), not_compared=sorted(hiding))
     for urn in sorted(set(old) - set(new)):
         # Each resource's own option, chart objects included: the provider does not pass a
         # Chart's retainOnDelete on to its objects (pulumi/pulumi-kubernetes#3065, won't fix;
@@ -126,13 +133,14 @@ def plan_change(
     before_config: Mapping[str, Any],
     after_config: Mapping[str, Any],
     program: str | os.PathLike[str] | None = None,
+    charts_dir: Path = CHARTS_DIR,
 ) -> tuple[PlanResult, PlanResult, Diff]:
     """Plan `before_config` as deployed, then `after_config` against it; raises what the program
-    raises (a `pulumi.RunError` for a refused transition)."""
+    raises (a `pulumi.RunError` for a refused transition). Charts expand from `charts_dir`."""
     # Chart children included: a chart version or values change shows as the objects it changes.
-    before = expand_charts(run_program(stack, before_config, program))
+    before = expand_charts(run_program(stack, before_config, program), charts_dir)
     after = expand_charts(
-        run_program(stack, after_config, program, deployed=deployed_clusters(before))
+        run_program(stack, after_config, program, deployed=deployed_clusters(before)), charts_dir
     )
     return before, after, diff(before, after)
 
@@ -146,7 +154,7 @@ def render_diff(d: Diff) -> str:
     lines += [f"- delete  {urn}" for urn in d.delete]
     lines += [f"= release {urn}  (retainOnDelete: left in place)" for urn in d.release]
     lines += [
-        f"? chart   {urn}  (objects not compared: one side's chart version is not vendored)"
+        f"? chart   {urn}  (objects not compared: chart version not vendored)"
         for urn in d.not_compared
     ]
     counts = (

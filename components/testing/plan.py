@@ -3,6 +3,7 @@
     python -m components.plan --stack dev [-c KEY=VALUE ...] [--json FILE] [--manifests DIR]
     python -m components.plan --stack dev --before KEY=VALUE [...] [-c ...] [--diff-json FILE]
                               [--images [FILE]] [--program FILE] [--stacks-dir DIR]
+                              [--charts-dir DIR]
 
 Runs the real `__main__.py` with `stacks/Pulumi.<stack>.yaml` (plus `-c` overrides, as
 `pulumi up -c` does; a value that parses as JSON is taken as JSON; a key without a namespace
@@ -31,6 +32,7 @@ from ..errors import NAMESPACE
 from .charts import CHART_TYPE, expand_charts
 from .diff import Diff, plan_change, render_diff
 from .mock_engine import PROGRAM, PROJECT_ROOT, PlanResult, Registration, run_program
+from .upstream import CHARTS_DIR
 
 STACKS_DIR = PROJECT_ROOT / "stacks"
 
@@ -78,9 +80,12 @@ def plan(
     *,
     stacks_dir: Path = STACKS_DIR,
     program: Path = PROGRAM,
+    charts_dir: Path = CHARTS_DIR,
 ) -> PlanResult:
-    """The program's registrations, each vendored Helm chart expanded into its objects."""
-    return expand_charts(run_program(stack, stack_config(stack, overrides, stacks_dir), program))
+    """The program's registrations, each Helm chart whose archive is in `charts_dir` expanded
+    into its objects."""
+    config = stack_config(stack, overrides, stacks_dir)
+    return expand_charts(run_program(stack, config, program), charts_dir)
 
 
 def render_tree(result: PlanResult) -> str:
@@ -259,13 +264,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="DIR",
         help=f"folder of the Pulumi.<stack>.yaml files (default: {STACKS_DIR})",
     )
+    parser.add_argument(
+        "--charts-dir",
+        type=Path,
+        default=CHARTS_DIR,
+        metavar="DIR",
+        help=(
+            "folder of Helm chart archives (<chart>-<version>.tgz) to expand the charts from; a "
+            f"chart not there stays opaque (default: {CHARTS_DIR})"
+        ),
+    )
     args = parser.parse_args(argv)
     if args.diff_json and args.before is None:
         parser.error("--diff-json needs --before (the configuration deployed now)")
     if args.before is not None:
         return _main_diff(args)
     result = _reported(
-        lambda: plan(args.stack, args.config, stacks_dir=args.stacks_dir, program=args.program)
+        lambda: plan(
+            args.stack,
+            args.config,
+            stacks_dir=args.stacks_dir,
+            program=args.program,
+            charts_dir=args.charts_dir,
+        )
     )
     if result is None:
         return 1
@@ -292,7 +313,9 @@ def _main_diff(args: argparse.Namespace) -> int:
         # `--before ''` alone: the deployment is the stack file as it is.
         before = stack_config(args.stack, [item for item in args.before if item], args.stacks_dir)
         after = stack_config(args.stack, args.config, args.stacks_dir)
-        _, result, change = plan_change(args.stack, before, after, program=args.program)
+        _, result, change = plan_change(
+            args.stack, before, after, program=args.program, charts_dir=args.charts_dir
+        )
         return result, change
 
     planned = _reported(compute)

@@ -82,6 +82,21 @@ def test_a_chart_one_side_cannot_expand_has_its_objects_left_out_and_is_named():
         assert not any(u.urn in children for u in change.update)
         text = render_diff(change)
         assert (
-            f"? chart   {operator.urn}  (objects not compared: one side's chart version is not "
-            "vendored)" in text.splitlines()
+            f"? chart   {operator.urn}  (objects not compared: chart version not vendored)"
+            in text.splitlines()
         )
+
+
+def test_a_chart_opaque_on_both_sides_is_named_only_when_its_inputs_differ():
+    from dataclasses import replace
+
+    old = planned("dev", "calicoVersion=v3.31.5")
+    assert diff(old, old).not_compared == []
+    assert render_diff(diff(old, old)) == "no changes"
+    # v3.31.7 made opaque too (as with a --charts-dir without its archive): the version differs.
+    new = planned("dev")
+    operator = new.one(CHART_TYPE, "calico-operator")
+    opaque = replace(new, resources=[r for r in new.resources if r.parent != operator.urn])
+    change = diff(old, opaque)
+    assert change.not_compared == [operator.urn]
+    assert [u.urn for u in change.update if u.urn == operator.urn] == [operator.urn]
