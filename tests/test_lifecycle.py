@@ -314,15 +314,41 @@ def test_refused_transitions_stop_before_any_resource(before, after, message):
     assert "\n" not in str(info.value)
 
 
-def test_allowed_transitions_across_modes_and_minor_versions():
+def test_allowed_transitions_patch_upgrade_and_kube_proxy_enabled_disabled_both_ways():
+    """Each step check_transition lets through plans without a refusal, and changes exactly
+    this. (No minor step is allowed within the vendored versions: v3.31 to v3.32 is refused.)"""
+    # Same version, same mode: nothing to do.
     _, _, change = _change(before=("calicoVersion=v3.32.1",), after=("calicoVersion=v3.32.1",))
     assert change.is_empty()
+    # A patch upgrade on a cluster without kube-proxy: the operator chart's version and the tag.
+    _, _, change = _change(before=(*ABSENT, "calicoVersion=v3.31.5"), after=ABSENT)
+    assert (change.create, change.delete, change.release) == ([], [], [])
+    assert _updates(change) == {"calico-operator": ("version",), "eks": ("clusterTags",)}
+    # kubeProxy enabled (iptables) -> disabled (eBPF): the hand-over patches are created.
+    handover = {
+        "calico-kube-proxy": ("spec",),
+        "calico-felix": ("spec",),
+        "calico-installation": ("metadata", "spec"),
+        "eks-vpc-cni": ("configurationValues",),
+        "eks": ("clusterTags",),
+        "demo-nlb-service": ("spec",),
+    }
     _, _, change = _change(before=IPTABLES, after=())
     assert "calico-kube-proxy" in _updates(change)
     assert [u.rsplit("::", 1)[1] for u in change.create] == [
         "calico-felix-handover",
         "calico-felix-takeover",
     ]
+    assert (change.delete, change.release) == ([], [])
+    assert _updates(change) == handover
+    # ... and back: the same objects, deleted; the same inputs, changed back.
+    _, _, change = _change(before=(), after=IPTABLES)
+    assert change.create == []
+    assert [u.rsplit("::", 1)[1] for u in change.delete] == [
+        "calico-felix-handover",
+        "calico-felix-takeover",
+    ]
+    assert _updates(change) == handover
 
 
 def test_instance_type_change_updates_the_node_group_under_its_name_prefix():

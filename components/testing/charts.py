@@ -27,7 +27,9 @@ render; no vendored template renders differently by it with this project's value
 
 Engine: `helm-python-sdk`, Helm's own Go SDK in-process (no `helm` binary to install, ~60 ms a
 chart, ~170 ms for the LBC chart whose webhook CA is generated on each render). Renders are cached
-per process by (archive, release name, namespace, values).
+per process by (archive, release name, namespace, values). It is imported only when a chart is
+expanded: without it the plan still runs, every chart kept opaque, with one warning line saying
+what to install (`HELM_MISSING`).
 """
 
 from __future__ import annotations
@@ -38,12 +40,14 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
-import helm_python
-
-from .mock_engine import PlanResult, Registration
+from .mock_engine import PROJECT_ROOT, PlanResult, Registration
 from .upstream import CHARTS_DIR, chart_archive
+
+if TYPE_CHECKING:
+    import helm_python
 
 CHART_TYPE = "kubernetes:helm.sh/v4:Chart"
 HOOK_ANNOTATION = "helm.sh/hook"
@@ -125,9 +129,38 @@ class ChartRef:
 # --------------------------------------------------------------------------- rendering
 
 
+HELM_MISSING = (
+    "helm-python-sdk is not installed: every chart kept opaque, its objects are not in this "
+    "plan; install it with `pip install -r requirements-plan.txt` (in a clone of the repo) or "
+    "`pip install 'eks-calico-ebpf[testing]'`"
+)
+
+
+def helm() -> ModuleType | None:
+    """Helm's Go SDK (`helm_python`), or None when helm-python-sdk is not installed.
+
+    A lazy import: the README's offline plan must run with what it installs, and the plan of
+    everything but the charts does not need Helm.
+    """
+    try:
+        import helm_python  # noqa: PLC0415
+    except ModuleNotFoundError as exc:
+        if exc.name != "helm_python":
+            raise  # installed but broken: say so, not "not installed"
+        return None
+    return helm_python
+
+
+def _helm() -> ModuleType:
+    module = helm()
+    if module is None:
+        raise ModuleNotFoundError(HELM_MISSING, name="helm_python")
+    return module
+
+
 @functools.cache
 def _load(archive: Path) -> helm_python.Chart:
-    return helm_python.Chart.load_archive(archive.read_bytes())
+    return _helm().Chart.load_archive(archive.read_bytes())
 
 
 def render_documents(
@@ -155,6 +188,7 @@ def _render_cached(
 ) -> str:
     """The rendered documents as one JSON text (decoding JSON is the cheapest fresh copy)."""
     chart = _load(archive)
+    values_from_yaml = _helm().values_from_yaml
     texts: list[str] = []
     if include_crds:
         texts.extend(crd["data"] for crd in chart.crds)
@@ -171,7 +205,7 @@ def _render_cached(
             if part.strip():
                 # Go's YAML decoder (sigs.k8s.io/yaml, as the provider's), ~3x PyYAML's speed
                 # on the multi-megabyte CRDs.
-                doc = helm_python.values_from_yaml(part)
+                doc = values_from_yaml(part)
                 if isinstance(doc, dict) and doc:
                     docs.append(doc)
     return json.dumps(docs)
@@ -286,11 +320,23 @@ def chart_children(chart: Registration, objs: Iterable[dict[str, Any]]) -> list[
     return children
 
 
+def shown_dir(directory: Path) -> str:
+    """`directory` as the warnings show it: relative to the project when inside it."""
+    if directory.is_absolute() and directory.is_relative_to(PROJECT_ROOT):
+        directory = directory.relative_to(PROJECT_ROOT)
+    return f"{directory}/"
+
+
 def expand_charts(result: PlanResult, charts_dir: Path = CHARTS_DIR) -> PlanResult:
     """`result` with every vendored chart's objects added as children of their Chart.
 
-    A chart whose archive is not vendored stays opaque, with one warning line saying so.
+    A chart whose archive is not vendored stays opaque, with one warning line saying so; without
+    helm-python-sdk every chart does, with one warning line saying what to install.
     """
+    if helm() is None:
+        if not result.by_type(CHART_TYPE):
+            return result
+        return replace(result, warnings=[*result.warnings, HELM_MISSING])
     added: list[Registration] = []
     warnings: list[str] = []
     for chart in result.sorted():
@@ -301,7 +347,7 @@ def expand_charts(result: PlanResult, charts_dir: Path = CHARTS_DIR) -> PlanResu
         if archive is None:
             warnings.append(
                 f"chart {ref.chart} {ref.version} ({chart.name}) is not vendored in "
-                "upstream/charts/: kept opaque, its objects are not in this plan"
+                f"{shown_dir(charts_dir)}: kept opaque, its objects are not in this plan"
             )
             continue
         objs, unknown = chart_objects(ref, archive)

@@ -3,6 +3,7 @@
     python -m components.plan --stack dev [-c KEY=VALUE ...] [--json FILE] [--manifests DIR]
     python -m components.plan --stack dev --before KEY=VALUE [...] [-c ...] [--diff-json FILE]
                               [--images [FILE]] [--program FILE] [--stacks-dir DIR]
+                              [--charts-dir DIR]
 
 Runs the real `__main__.py` with `stacks/Pulumi.<stack>.yaml` (plus `-c` overrides, as
 `pulumi up -c` does; a value that parses as JSON is taken as JSON; a key without a namespace
@@ -20,17 +21,18 @@ import json
 import re
 import sys
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pulumi
 import yaml
 
 from ..errors import NAMESPACE
 from .charts import CHART_TYPE, expand_charts
-from .diff import plan_change, render_diff
+from .diff import Diff, plan_change, render_diff
 from .mock_engine import PROGRAM, PROJECT_ROOT, PlanResult, Registration, run_program
+from .upstream import CHARTS_DIR
 
 STACKS_DIR = PROJECT_ROOT / "stacks"
 
@@ -78,9 +80,12 @@ def plan(
     *,
     stacks_dir: Path = STACKS_DIR,
     program: Path = PROGRAM,
+    charts_dir: Path = CHARTS_DIR,
 ) -> PlanResult:
-    """The program's registrations, each vendored Helm chart expanded into its objects."""
-    return expand_charts(run_program(stack, stack_config(stack, overrides, stacks_dir), program))
+    """The program's registrations, each Helm chart whose archive is in `charts_dir` expanded
+    into its objects."""
+    config = stack_config(stack, overrides, stacks_dir)
+    return expand_charts(run_program(stack, config, program), charts_dir)
 
 
 def render_tree(result: PlanResult) -> str:
@@ -259,18 +264,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="DIR",
         help=f"folder of the Pulumi.<stack>.yaml files (default: {STACKS_DIR})",
     )
+    parser.add_argument(
+        "--charts-dir",
+        type=Path,
+        default=CHARTS_DIR,
+        metavar="DIR",
+        help=(
+            "folder of Helm chart archives (<chart>-<version>.tgz) to expand the charts from; a "
+            f"chart not there stays opaque (default: {CHARTS_DIR})"
+        ),
+    )
     args = parser.parse_args(argv)
     if args.diff_json and args.before is None:
         parser.error("--diff-json needs --before (the configuration deployed now)")
     if args.before is not None:
         return _main_diff(args)
-    try:
-        result = plan(args.stack, args.config, stacks_dir=args.stacks_dir, program=args.program)
-    except (PlanError, pulumi.RunError, FileNotFoundError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    result = _reported(
+        lambda: plan(
+            args.stack,
+            args.config,
+            stacks_dir=args.stacks_dir,
+            program=args.program,
+            charts_dir=args.charts_dir,
+        )
+    )
+    if result is None:
         return 1
-    for warning in result.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
     print(render_tree(result))
     if args.json:
         args.json.write_text(json.dumps(result.as_json(), indent=2, sort_keys=True) + "\n")
@@ -290,21 +309,42 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main_diff(args: argparse.Namespace) -> int:
-    try:
+    def compute() -> tuple[PlanResult, Diff]:
         # `--before ''` alone: the deployment is the stack file as it is.
         before = stack_config(args.stack, [item for item in args.before if item], args.stacks_dir)
         after = stack_config(args.stack, args.config, args.stacks_dir)
-        _, result, change = plan_change(args.stack, before, after, program=args.program)
-    except (PlanError, pulumi.RunError, FileNotFoundError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        _, result, change = plan_change(
+            args.stack, before, after, program=args.program, charts_dir=args.charts_dir
+        )
+        return result, change
+
+    planned = _reported(compute)
+    if planned is None:
         return 1
-    for warning in result.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+    _, change = planned
     print(render_diff(change))
     if args.diff_json:
         args.diff_json.write_text(json.dumps(change.as_json(), indent=2, sort_keys=True) + "\n")
         print(f"wrote {args.diff_json}")
     return 0
+
+
+_T = TypeVar("_T", PlanResult, tuple[PlanResult, Diff])
+
+
+def _reported(run: Callable[[], _T]) -> _T | None:
+    """`run()` with its plan's warnings on stderr, one `warning:` line each; None after one
+    `error:` line for what the user can fix (bad arguments or stack file, a config or
+    transition the program refuses, a missing program file) instead of a traceback."""
+    try:
+        planned = run()
+    except (PlanError, pulumi.RunError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None
+    result = planned if isinstance(planned, PlanResult) else planned[0]
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return planned
 
 
 if __name__ == "__main__":
