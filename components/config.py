@@ -816,7 +816,12 @@ DEPLOYED_TAGS = {
     "calicoVersion": f"{NAMESPACE}/calico-version",
     "kubeProxy": f"{NAMESPACE}/kube-proxy",
     "creator": f"{NAMESPACE}/creator",
+    # bpf or iptables, or `none` with calico false: turning Calico off is safe only from
+    # iptables with kube-proxy enabled (`check_transition`).
+    "dataplane": f"{NAMESPACE}/dataplane",
 }
+# The dataplane tag of a cluster without Calico (plain EKS: kube-proxy's iptables, no Calico).
+NO_CALICO = "none"
 
 
 def deployed_tags(settings: StackSettings, creator: str | None = None) -> dict[str, str]:
@@ -824,6 +829,7 @@ def deployed_tags(settings: StackSettings, creator: str | None = None) -> dict[s
     tags = {
         DEPLOYED_TAGS["calicoVersion"]: settings.calico_version,
         DEPLOYED_TAGS["kubeProxy"]: settings.kube_proxy.value,
+        DEPLOYED_TAGS["dataplane"]: settings.dataplane.value if settings.calico else NO_CALICO,
     }
     if creator:
         tags[DEPLOYED_TAGS["creator"]] = creator
@@ -849,6 +855,9 @@ def check_transition(settings: StackSettings, deployed: Mapping[str, str]) -> No
             "absent" if mode == absent else "disabled or enabled; absent needs a new cluster",
         )
 
+    if not settings.calico:
+        _check_calico_off(deployed)
+        return
     old = deployed.get(DEPLOYED_TAGS["calicoVersion"])
     if old is None or not _CALICO_VERSION.fullmatch(old):
         return
@@ -874,6 +883,26 @@ def check_transition(settings: StackSettings, deployed: Mapping[str, str]) -> No
             f"a v{before[0]}.{before[1]}.x release >= {old}, or follow README"
             ' "Upgrades: Calico v3.31 to v3.32"',
         )
+
+
+def _check_calico_off(deployed: Mapping[str, str]) -> None:
+    """`calico: false` removes every Calico object in one update, while kube-proxy (parked by
+    Calico eBPF) comes back only once Calico is gone: from `bpf`, Services would have no proxy
+    in between. Only a cluster already on iptables with kube-proxy enabled (or already without
+    Calico) takes it; README "Reproduce the benchmark" goes bpf -> iptables + enabled -> false."""
+    if not any(DEPLOYED_TAGS[k] in deployed for k in ("kubeProxy", "calicoVersion", "dataplane")):
+        return  # a cluster from before the tags: nothing recorded, nothing checked
+    mode = deployed.get(DEPLOYED_TAGS["kubeProxy"], "unrecorded")
+    dataplane = deployed.get(DEPLOYED_TAGS["dataplane"], "unrecorded")
+    if mode == KubeProxyMode.ENABLED.value and dataplane in (Dataplane.IPTABLES.value, NO_CALICO):
+        return
+    raise ConfigError(
+        "calico",
+        False,
+        f"cannot remove Calico straight from the deployed dataplane {dataplane} with kubeProxy"
+        f" {mode}: Calico would be torn down before kube-proxy serves Services again",
+        "first one `pulumi up` with dataplane iptables and kubeProxy enabled, then calico false",
+    )
 
 
 def _version_tuple(version: str) -> tuple[int, int, int]:

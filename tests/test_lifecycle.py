@@ -12,7 +12,7 @@ from pulumi.runtime.proto import alias_pb2, resource_pb2
 
 from components.config import DEPLOYED_TAGS, caller_principal, parse_settings
 from components.errors import ConfigError
-from components.testing.charts import expand_charts
+from components.testing.charts import expand_charts, rendered_from_chart
 from components.testing.diff import (
     deployed_clusters,
     destroy_order,
@@ -38,6 +38,8 @@ KUBE_PROXY = "kubernetes:apps/v1:DaemonSetPatch"
 ABSENT = ("kubeProxy=absent",)
 IN_TREE = ("loadBalancerController=in-tree",)
 IPTABLES = ("dataplane=iptables", "kubeProxy=enabled")
+PLAIN = ("calico=false", "kubeProxy=enabled")
+CALICO_COMPONENT = "eks-calico-ebpf:index:CalicoEbpf"
 
 
 def _egress(result):
@@ -210,6 +212,7 @@ def test_cluster_records_what_it_deployed_in_its_tags():
         DEPLOYED_TAGS["calicoVersion"]: "v3.31.7",
         DEPLOYED_TAGS["kubeProxy"]: "disabled",
         DEPLOYED_TAGS["creator"]: "arn:aws:iam::123456789012:role/deployer",
+        DEPLOYED_TAGS["dataplane"]: "bpf",
     }
 
 
@@ -323,6 +326,39 @@ def test_allowed_transitions_across_modes_and_minor_versions():
         "calico-felix-handover",
         "calico-felix-takeover",
     ]
+
+
+def test_calico_off_straight_from_ebpf_is_refused():
+    with pytest.raises(pulumi.RunError) as info:
+        _change(before=(), after=PLAIN)
+    assert str(info.value) == (
+        "eks-calico-ebpf:calico: cannot remove Calico straight from the deployed dataplane bpf"
+        " with kubeProxy disabled: Calico would be torn down before kube-proxy serves Services"
+        " again (got false); accepted: first one `pulumi up` with dataplane iptables and"
+        " kubeProxy enabled, then calico false"
+    )
+
+
+def test_calico_off_from_iptables_with_kube_proxy_deletes_every_calico_object():
+    before, _, change = _change(before=IPTABLES, after=PLAIN)
+    (component,) = before.by_type(CALICO_COMPONENT)
+    calico = {component.urn}
+    for r in sorted(before.resources, key=lambda r: r.urn.count("$")):
+        if r.parent in calico:
+            calico.add(r.urn)
+    assert len(calico) > 10  # the component, its own children and the operator chart's objects
+    # The diff lists a chart, not the objects it rendered (only "before" expands it); they go
+    # with it.
+    rendered = rendered_from_chart(before)
+    charts = {rendered[u].urn for u in calico if u in rendered}
+    assert charts == {u for u in calico if u.endswith("Chart::calico-operator")}
+    assert sorted(change.delete) == sorted(u for u in calico if u not in rendered)
+    assert change.create == []
+    assert change.release == []
+    # and back: a cluster without Calico takes calico false again, and calico true
+    _change(before=PLAIN, after=PLAIN)
+    _, _, back = _change(before=PLAIN, after=())
+    assert set(back.create) >= {component.urn}
 
 
 def test_instance_type_change_updates_the_node_group_under_its_name_prefix():
