@@ -683,6 +683,15 @@ def parse_settings(raw: Mapping[str, Any], *, region: str | None, stack: str) ->
     kube_proxy = _enum("kubeProxy", get("kubeProxy", defaults.KUBE_PROXY), KubeProxyMode)
     calico = _bool("calico", get("calico", defaults.CALICO))
     if not calico:
+        if raw.get("calicoVersion") is not None:
+            # Neither stack file nor README "Reproduce the benchmark" sets it, so refusing costs
+            # no documented workflow, and a silently ignored pin would be a surprise.
+            raise ConfigError(
+                "calicoVersion",
+                raw["calicoVersion"],
+                "is set but calico is false: no Calico is installed",
+                "unset with calico false (`pulumi config rm calicoVersion`)",
+            )
         dataplane = _without_calico(
             dataplane if raw.get("dataplane") is not None else None, kube_proxy
         )
@@ -826,11 +835,14 @@ NO_CALICO = "none"
 
 def deployed_tags(settings: StackSettings, creator: str | None = None) -> dict[str, str]:
     """The tags that record `settings` (and the principal that created the cluster)."""
-    tags = {
-        DEPLOYED_TAGS["calicoVersion"]: settings.calico_version,
-        DEPLOYED_TAGS["kubeProxy"]: settings.kube_proxy.value,
-        DEPLOYED_TAGS["dataplane"]: settings.dataplane.value if settings.calico else NO_CALICO,
-    }
+    tags = {DEPLOYED_TAGS["kubeProxy"]: settings.kube_proxy.value}
+    if settings.calico:
+        tags[DEPLOYED_TAGS["calicoVersion"]] = settings.calico_version
+        tags[DEPLOYED_TAGS["dataplane"]] = settings.dataplane.value
+    else:
+        # No Calico version: nothing is installed, so a later `calico: true` must not be judged
+        # (downgrade, CRD move) against a version that never ran.
+        tags[DEPLOYED_TAGS["dataplane"]] = NO_CALICO
     if creator:
         tags[DEPLOYED_TAGS["creator"]] = creator
     return tags

@@ -452,6 +452,11 @@ BAD = [
     ({"calicoVersion": "v3.29.7"}, "calicoVersion", "accepted: v3.31.3 or later"),
     ({"calicoVersion": "v3.31.7\n"}, "calicoVersion", "is not a Calico release tag"),
     ({"calicoVersion": "v3.31." + "9" * 5000}, "calicoVersion", "is not a Calico release tag"),
+    (
+        {"calico": "false", "kubeProxy": "enabled", "calicoVersion": "v3.31.7"},
+        "calicoVersion",
+        "is set but calico is false: no Calico is installed",
+    ),
     ({"kubeProxy": "off"}, "kubeProxy", "accepted: disabled, absent, enabled"),
     ({"dataplane": "iptables"}, "kubeProxy", "cannot be combined with dataplane iptables"),
     (

@@ -216,6 +216,15 @@ def test_cluster_records_what_it_deployed_in_its_tags():
     }
 
 
+def test_cluster_without_calico_records_no_calico_version():
+    tags = planned("dev", *PLAIN).one("eks:index:Cluster", "eks").inputs["clusterTags"]
+    assert tags == {
+        DEPLOYED_TAGS["kubeProxy"]: "enabled",
+        DEPLOYED_TAGS["creator"]: "arn:aws:iam::123456789012:role/deployer",
+        DEPLOYED_TAGS["dataplane"]: "none",
+    }
+
+
 # --------------------------------------------------------------------------- 8. change plans
 
 
@@ -359,6 +368,15 @@ def test_calico_off_from_iptables_with_kube_proxy_deletes_every_calico_object():
     _change(before=PLAIN, after=PLAIN)
     _, _, back = _change(before=PLAIN, after=())
     assert set(back.create) >= {component.urn}
+
+
+def test_calico_off_after_calico_off_has_no_version_to_judge():
+    # Nothing recorded a version: a later Calico of any supported release is a first install.
+    _, after, _ = _change(before=PLAIN, after=("calicoVersion=v3.31.3",))
+    assert (
+        after.one("eks:index:Cluster", "eks").inputs["clusterTags"][DEPLOYED_TAGS["calicoVersion"]]
+        == "v3.31.3"
+    )
 
 
 def test_instance_type_change_updates_the_node_group_under_its_name_prefix():
