@@ -897,6 +897,34 @@ def check_transition(settings: StackSettings, deployed: Mapping[str, str]) -> No
         )
 
 
+def check_kubernetes_upgrade(settings: StackSettings, deployed_version: str) -> None:
+    """EKS upgrades a control plane one minor version at a time and never downgrades it
+    (EKS User Guide, "Update existing cluster to new Kubernetes version")."""
+    new = settings.kubernetes_version
+    if not _K8S_VERSION.fullmatch(deployed_version) or new == deployed_version:
+        return
+    (old_major, old_minor), (major, minor) = (
+        tuple(int(p) for p in v.split(".")) for v in (deployed_version, new)
+    )
+    following = f"{old_major}.{old_minor + 1}"
+    accepted = f"{deployed_version}, or {following} (one minor version per update)"
+    if (major, minor) < (old_major, old_minor):
+        raise ConfigError(
+            "kubernetesVersion",
+            new,
+            f"is older than the deployed {deployed_version}; EKS cannot downgrade a cluster",
+            accepted,
+        )
+    if (major, minor) != (old_major, old_minor + 1):
+        raise ConfigError(
+            "kubernetesVersion",
+            new,
+            f"skips minor versions from the deployed {deployed_version}; EKS upgrades one"
+            " minor version at a time",
+            accepted,
+        )
+
+
 def _check_calico_off(deployed: Mapping[str, str]) -> None:
     """`calico: false` removes every Calico object in one update, while kube-proxy (parked by
     Calico eBPF) comes back only once Calico is gone: from `bpf`, Services would have no proxy

@@ -2,14 +2,16 @@
 
 Some settings cannot change on a running cluster (kube-proxy `absent` is a creation-time choice;
 Calico v3.31 → v3.32 moves its CRDs between charts). Each run records them as tags on the EKS
-cluster; the next run reads the tags back here with read-only AWS calls and refuses a change the
-cluster cannot take, before any resource is touched. Used by `__main__.py` and by the
-cross-language `EksCalicoCluster`, so both refuse the same transitions.
+cluster; the next run reads the tags (and the cluster's Kubernetes version) back here with
+read-only AWS calls and refuses a change the cluster cannot take, before any resource is
+touched. Used by `__main__.py` and by the cross-language `EksCalicoCluster`, so both refuse the
+same transitions.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import pulumi_aws as aws
 
@@ -18,16 +20,27 @@ from .config import (
     StackSettings,
     caller_principal,
     check_admin_principals,
+    check_kubernetes_upgrade,
     check_transition,
     deployed_tags,
 )
 
 
-def read_deployed(cluster_name: str) -> Mapping[str, str] | None:
-    """The tags of the live cluster (what the last run deployed), or None before the first run."""
+@dataclass(frozen=True)
+class Deployed:
+    """The live cluster as `aws.eks.get_cluster` reports it."""
+
+    tags: Mapping[str, str]
+    version: str | None
+
+
+def read_deployed(cluster_name: str) -> Deployed | None:
+    """The live cluster's tags (what the last run deployed) and Kubernetes version, or None
+    before the first run."""
     if cluster_name not in aws.eks.get_clusters().names:
         return None
-    return aws.eks.get_cluster(name=cluster_name).tags or {}
+    cluster = aws.eks.get_cluster(name=cluster_name)
+    return Deployed(cluster.tags or {}, cluster.version)
 
 
 def cluster_record(settings: StackSettings) -> dict[str, str]:
@@ -37,9 +50,10 @@ def cluster_record(settings: StackSettings) -> dict[str, str]:
     if deployed is None:
         creator: str | None = caller_principal(aws.get_caller_identity().arn)
     else:
-        creator = deployed.get(DEPLOYED_TAGS["creator"])
-    if deployed is not None:
-        check_transition(settings, deployed)
+        creator = deployed.tags.get(DEPLOYED_TAGS["creator"])
+        check_transition(settings, deployed.tags)
+        if deployed.version:
+            check_kubernetes_upgrade(settings, deployed.version)
     if creator:
         check_admin_principals(settings, creator)
     return deployed_tags(settings, creator)

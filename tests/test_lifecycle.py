@@ -15,6 +15,7 @@ from components.errors import ConfigError
 from components.testing.charts import expand_charts, rendered_from_chart
 from components.testing.diff import (
     deployed_clusters,
+    deployed_versions,
     destroy_order,
     diff,
     needs_transitively,
@@ -232,7 +233,12 @@ def _change(before=(), after=(), stack="dev"):
     """(before, after, diff) as `plan_change` computes them, with the cached "before" plan."""
     old = planned(stack, *before)
     new = expand_charts(
-        run_program(stack, stack_config(stack, after), deployed=deployed_clusters(old))
+        run_program(
+            stack,
+            stack_config(stack, after),
+            deployed=deployed_clusters(old),
+            deployed_versions=deployed_versions(old),
+        )
     )
     return old, new, diff(old, new)
 
@@ -520,3 +526,44 @@ def test_release_version_format_is_checked(release):
     raw = {"availabilityZones": '["us-west-2a", "us-west-2b"]', "deployInsideVpc": True}
     with pytest.raises(ConfigError, match=r"^eks-calico-ebpf:nodeGroups\.g\.releaseVersion: "):
         parse_settings({**raw, "nodeGroups": groups}, region="us-west-2", stack="t")
+
+
+# --------------------------------------------------------------------------- 9. the live cluster
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "message"),
+    [
+        (
+            (),
+            ("kubernetesVersion=1.34",),
+            "eks-calico-ebpf:kubernetesVersion: is older than the deployed 1.35; EKS cannot"
+            ' downgrade a cluster (got "1.34"); accepted: 1.35, or 1.36 (one minor version per'
+            " update)",
+        ),
+        (
+            ("kubernetesVersion=1.33",),
+            (),
+            "eks-calico-ebpf:kubernetesVersion: skips minor versions from the deployed 1.33; EKS"
+            ' upgrades one minor version at a time (got "1.35"); accepted: 1.33, or 1.34 (one'
+            " minor version per update)",
+        ),
+    ],
+)
+def test_kubernetes_downgrades_and_skipped_minors_are_refused(before, after, message):
+    with pytest.raises(pulumi.RunError) as info:
+        _change(before, after)
+    assert str(info.value) == message
+
+
+def test_kubernetes_one_minor_upgrade_updates_the_control_plane_and_nodes():
+    _, _, change = _change(before=("kubernetesVersion=1.34",))
+    assert change.create == change.delete == []
+    assert _updates(change)["eks"] == ("version",)
+    assert _updates(change)["nodes-dev"] == ("version",)
+
+
+def test_deployed_versions_are_the_clusters_version_inputs():
+    assert deployed_versions(planned("dev", "kubernetesVersion=1.33")) == {
+        "eks-calico-ebpf-dev": "1.33"
+    }
