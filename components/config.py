@@ -897,6 +897,22 @@ def check_transition(settings: StackSettings, deployed: Mapping[str, str]) -> No
         )
 
 
+def check_owner(settings: StackSettings, deployed: Mapping[str, str], stack: str) -> None:
+    """Refuse a cluster of the same name that another stack (or no stack of this project)
+    made: its record tags are not this stack's, and the update would take it over. Every run
+    tags the cluster `project` and `stack` (`__main__.py`, `EksCalicoCluster`)."""
+    owner = (deployed.get("project"), deployed.get("stack"))
+    if owner != (NAMESPACE, stack):
+        raise ConfigError(
+            "clusterName",
+            settings.cluster_name,
+            f"a cluster named {settings.cluster_name} exists and belongs to another stack"
+            f" (tags project={owner[0]}, stack={owner[1]}; this is project={NAMESPACE},"
+            f" stack={stack})",
+            "a cluster name no other cluster in this account and region has",
+        )
+
+
 def check_kubernetes_upgrade(settings: StackSettings, deployed_version: str) -> None:
     """EKS upgrades a control plane one minor version at a time and never downgrades it
     (EKS User Guide, "Update existing cluster to new Kubernetes version")."""

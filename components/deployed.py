@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import pulumi
 import pulumi_aws as aws
 
 from .config import (
@@ -21,6 +22,7 @@ from .config import (
     caller_principal,
     check_admin_principals,
     check_kubernetes_upgrade,
+    check_owner,
     check_transition,
     deployed_tags,
 )
@@ -50,6 +52,8 @@ def cluster_record(settings: StackSettings) -> dict[str, str]:
     if deployed is None:
         creator: str | None = caller_principal(aws.get_caller_identity().arn)
     else:
+        # First: every other check trusts the record, which is only ours on our own cluster.
+        check_owner(settings, deployed.tags, pulumi.get_stack())
         creator = deployed.tags.get(DEPLOYED_TAGS["creator"])
         check_transition(settings, deployed.tags)
         if deployed.version:

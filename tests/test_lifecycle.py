@@ -567,3 +567,27 @@ def test_deployed_versions_are_the_clusters_version_inputs():
     assert deployed_versions(planned("dev", "kubernetesVersion=1.33")) == {
         "eks-calico-ebpf-dev": "1.33"
     }
+
+
+@pytest.mark.parametrize(
+    "tags",
+    [
+        {"project": "eks-calico-ebpf", "stack": "prod"},
+        {"project": "someone-else", "stack": "dev"},
+        {},
+    ],
+)
+def test_a_cluster_of_another_stack_is_refused_before_anything_else(tags):
+    # The creator tag would make the admin check refuse; the owner check comes first.
+    record = {**tags, DEPLOYED_TAGS["creator"]: "arn:aws:iam::123456789012:role/PlatformAdmin"}
+    config = stack_config(
+        "dev", ['adminPrincipalArns=["arn:aws:iam::123456789012:role/PlatformAdmin"]']
+    )
+    with pytest.raises(pulumi.RunError) as info:
+        run_program("dev", config, deployed={"eks-calico-ebpf-dev": record})
+    message = str(info.value)
+    assert message.startswith(
+        "eks-calico-ebpf:clusterName: a cluster named eks-calico-ebpf-dev exists and belongs to"
+        " another stack"
+    )
+    assert "\n" not in message
