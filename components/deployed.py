@@ -36,21 +36,24 @@ class Deployed:
     version: str | None
 
 
-def read_deployed(cluster_name: str) -> Deployed | None:
+def read_deployed(cluster_name: str, opts: pulumi.InvokeOptions | None = None) -> Deployed | None:
     """The live cluster's tags (what the last run deployed) and Kubernetes version, or None
-    before the first run."""
-    if cluster_name not in aws.eks.get_clusters().names:
+    before the first run. `opts` carries the component's provider (its account and region)."""
+    if cluster_name not in aws.eks.get_clusters(opts=opts).names:
         return None
-    cluster = aws.eks.get_cluster(name=cluster_name)
+    cluster = aws.eks.get_cluster(name=cluster_name, opts=opts)
     return Deployed(cluster.tags or {}, cluster.version)
 
 
-def cluster_record(settings: StackSettings) -> dict[str, str]:
+def cluster_record(
+    settings: StackSettings, opts: pulumi.InvokeOptions | None = None
+) -> dict[str, str]:
     """Refuse (`ConfigError`) a change the live cluster cannot take; return the tags that record
-    this run on the cluster."""
-    deployed = read_deployed(settings.cluster_name)
+    this run on the cluster. `opts`: invoke options (a component passes parent=itself, so its
+    explicit AWS provider is the one asked); the program passes none (the default provider)."""
+    deployed = read_deployed(settings.cluster_name, opts)
     if deployed is None:
-        creator: str | None = caller_principal(aws.get_caller_identity().arn)
+        creator: str | None = caller_principal(aws.get_caller_identity(opts=opts).arn)
     else:
         # First: every other check trusts the record, which is only ours on our own cluster.
         check_owner(settings, deployed.tags, pulumi.get_stack())

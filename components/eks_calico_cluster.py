@@ -262,7 +262,9 @@ class EksCalicoCluster(pulumi.ComponentResource):
             **(args.get("tags") or {}),
         }
         try:
-            record = cluster_record(settings)
+            # parent=self: the invokes go through the provider this component was given (its
+            # account and region), not the program's default one.
+            record = cluster_record(settings, pulumi.InvokeOptions(parent=self))
         except ConfigError as exc:
             raise exc.with_traceback(None) from None
         outputs = exports(settings, compose(settings, tags, parent=self, cluster_tags=record))

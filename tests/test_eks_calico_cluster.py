@@ -251,3 +251,68 @@ def test_inputs_map_onto_config_keys_and_keep_the_users_map_keys():
 def test_an_unknown_python_argument_is_refused_like_an_unknown_config_key():
     with pytest.raises(ConfigError, match=r"^eks-calico-ebpf:bogusKey: is not a config key"):
         settings_from_args({"region": "us-west-2", "bogus_key": 1}, "dev")
+
+
+@pytest.mark.parametrize("deployed", [False, True])
+def test_the_facades_reads_of_the_live_cluster_use_its_provider(monkeypatch, deployed):
+    import pulumi_aws as aws
+
+    from components.testing import mock_engine
+    from components.testing.diff import deployed_clusters, deployed_versions
+
+    before = planned("dev")
+    calls = []
+    original = mock_engine.AwsLikeMocks.call
+
+    def recording(self, args):
+        calls.append((args.token, args.provider))
+        return original(self, args)
+
+    monkeypatch.setattr(mock_engine.AwsLikeMocks, "call", recording)
+
+    def program():
+        explicit = aws.Provider("explicit", region="us-west-2")
+        EksCalicoCluster(
+            "dev",
+            settings_from_args_inputs(),
+            pulumi.ResourceOptions(providers=[explicit]),
+        )
+
+    run_program(
+        "dev",
+        {"aws:region": "us-west-2"},
+        program=program,
+        deployed=deployed_clusters(before) if deployed else None,
+        deployed_versions=deployed_versions(before) if deployed else None,
+    )
+    reads = [
+        "aws:eks/getClusters:getClusters",
+        "aws:eks/getCluster:getCluster"
+        if deployed
+        else "aws:index/getCallerIdentity:getCallerIdentity",
+    ]
+    seen = [(t, p) for t, p in calls if t in reads]
+    assert [t for t, _ in seen[:2]] == reads
+    for token, provider in seen:
+        assert "$pulumi:providers:aws::explicit::explicit-" in provider, token
+
+
+def settings_from_args_inputs():
+    """The dev stack's config as Python facade arguments."""
+    inputs = _dev_inputs()
+    return {
+        "region": inputs["region"],
+        "availability_zones": inputs["availabilityZones"],
+        "nat_gateways": inputs["natGateways"],
+        "public_access_cidrs": inputs["publicAccessCidrs"],
+        "node_groups": {
+            "dev": {
+                "instance_types": ["c5n.xlarge"],
+                "min_size": 2,
+                "desired_size": 2,
+                "max_size": 3,
+            }
+        },
+        "demo_app": True,
+        "allowed_client_cidrs": inputs["allowedClientCidrs"],
+    }
