@@ -295,6 +295,15 @@ def _labels(key: str, value: Any) -> dict[str, str]:
                 "is not a valid label key",
                 "[dns-prefix/]name, up to 63 chars in all (EKS), name alphanumeric at both ends",
             )
+        if _reserved_label(k):
+            raise ConfigError(
+                path(key, k),
+                k,
+                "is in the kubernetes.io/k8s.io namespace, which the kubelet refuses in"
+                " --node-labels (the node would never join)",
+                "your own prefix (e.g. example.com/role), a key under node.kubernetes.io/ or"
+                " kubelet.kubernetes.io/, or one of " + ", ".join(sorted(KUBELET_LABELS)),
+            )
         if not isinstance(v, str) or not v or not _LABEL_VALUE.fullmatch(v):
             raise ConfigError(
                 path(key, k),
@@ -303,6 +312,43 @@ def _labels(key: str, value: Any) -> dict[str, str]:
                 "a string of 1 to 63 chars [A-Za-z0-9-_.], alphanumeric at both ends",
             )
     return labels
+
+
+# What the kubelet may set on its own Node through --node-labels: it refuses every other key
+# whose prefix is kubernetes.io or k8s.io or a subdomain of them, and exits (kubernetes/kubernetes
+# cmd/kubelet/app/options/options.go ValidateKubeletFlags; the allowed keys and namespaces are
+# pkg/kubelet/apis/well_known_labels.go kubeletLabels and KubeletLabelNamespaces).
+KUBELET_LABELS = frozenset(
+    {
+        "kubernetes.io/hostname",
+        "kubernetes.io/os",
+        "kubernetes.io/arch",
+        "beta.kubernetes.io/os",
+        "beta.kubernetes.io/arch",
+        "beta.kubernetes.io/instance-type",
+        "node.kubernetes.io/instance-type",
+        "failure-domain.beta.kubernetes.io/zone",
+        "failure-domain.beta.kubernetes.io/region",
+        "topology.kubernetes.io/zone",
+        "topology.kubernetes.io/region",
+    }
+)
+KUBELET_LABEL_NAMESPACES = ("kubelet.kubernetes.io", "node.kubernetes.io")
+RESERVED_LABEL_DOMAINS = ("kubernetes.io", "k8s.io")
+
+
+def _in_domain(prefix: str, domain: str) -> bool:
+    return prefix == domain or prefix.endswith("." + domain)
+
+
+def _reserved_label(key: str) -> bool:
+    """A node label key the kubelet refuses to set on its own Node."""
+    prefix, slash, _ = key.rpartition("/")
+    if not slash or key in KUBELET_LABELS:
+        return False
+    if any(_in_domain(prefix, ns) for ns in KUBELET_LABEL_NAMESPACES):
+        return False
+    return any(_in_domain(prefix, d) for d in RESERVED_LABEL_DOMAINS)
 
 
 def _qualified_name(text: Any) -> bool:

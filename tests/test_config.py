@@ -587,3 +587,49 @@ def test_a_map_key_with_a_colon_stays_under_the_project_namespace():
     with pytest.raises(ConfigError) as info:
         settings(nodeGroups=groups(labels={"a:b": "x"}))
     assert str(info.value).startswith('eks-calico-ebpf:nodeGroups.g.labels["a:b"]: is not a valid')
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "node-role.kubernetes.io/master",
+        "node-role.kubernetes.io/worker",
+        "kubernetes.io/role",
+        "app.kubernetes.io/name",
+        "k8s.io/team",
+        "x.k8s.io/team",
+        "node-restriction.kubernetes.io/pool",
+    ],
+)
+def test_labels_the_kubelet_refuses_are_refused(key):
+    with pytest.raises(ConfigError) as info:
+        settings(nodeGroups=groups(labels={key: "x"}))
+    message = str(info.value)
+    assert message.startswith(f"eks-calico-ebpf:nodeGroups.g.labels{_label_path(key)}: is in the")
+    assert "kubernetes.io/k8s.io namespace, which the kubelet refuses" in message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "kubernetes.io/arch",
+        "topology.kubernetes.io/zone",
+        "node.kubernetes.io/instance-type",
+        "node.kubernetes.io/pool",
+        "team.node.kubernetes.io/pool",
+        "kubelet.kubernetes.io/x",
+        "example.com/role",
+        "notkubernetes.io/role",
+        "role",
+    ],
+)
+def test_labels_the_kubelet_may_set_are_kept(key):
+    s = settings(nodeGroups=groups(labels={key: "x"}))
+    assert s.node_groups["g"].labels == {key: "x"}
+
+
+def _label_path(key):
+    from components.config import path
+
+    return path("", key)
