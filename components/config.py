@@ -894,6 +894,58 @@ def deployed_tags(settings: StackSettings, creator: str | None = None) -> dict[s
     return tags
 
 
+# The tags every run puts on every resource (`__main__.py`, `EksCalicoCluster`): README "Tear
+# down" finds leftovers by them, and the LBC (defaultTags) and aws-node (ADDITIONAL_ENI_TAGS) copy
+# them onto what they create.
+BASE_TAG_KEYS = ("project", "stack", "cluster")
+# AWS tagging limits (Tagging AWS resources, "Tag naming limits and requirements"): at most 50
+# tags per resource, keys 1-128 and values 0-256 characters, the `aws:` prefix reserved. The EKS
+# cluster carries the most: the base tags, the user's and the DEPLOYED_TAGS record.
+MAX_AWS_TAGS = 50
+MAX_USER_TAGS = MAX_AWS_TAGS - len(BASE_TAG_KEYS) - len(DEPLOYED_TAGS)
+
+
+def resource_tags(value: Any) -> dict[str, str]:
+    """The `EksCalicoCluster` `tags` input, checked against AWS's limits; the base tags are the
+    program's own and cannot be replaced."""
+    accepted = (
+        f"at most {MAX_USER_TAGS} string tags, keys 1-128 chars not starting with aws:,"
+        f" values up to 256 chars, none of {', '.join(BASE_TAG_KEYS)}"
+    )
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ConfigError("tags", value, "is not a map of tag keys to values", accepted)
+    for k, v in value.items():
+        if not isinstance(k, str) or not 1 <= len(k) <= 128:
+            raise ConfigError("tags", k, "has a key that is not 1-128 characters", accepted)
+        if k.lower().startswith("aws:"):
+            raise ConfigError(
+                "tags", k, "has a key with the prefix aws:, reserved by AWS", accepted
+            )
+        if k in BASE_TAG_KEYS:
+            raise ConfigError(
+                "tags",
+                k,
+                "would replace a tag the program sets on every resource (README"
+                ' "Tear down" finds leftovers by project, stack and cluster)',
+                accepted,
+            )
+        if not isinstance(v, str) or len(v) > 256:
+            raise ConfigError(
+                "tags", {k: v}, "has a value that is not a string of 0-256 characters", accepted
+            )
+    if len(value) > MAX_USER_TAGS:
+        raise ConfigError(
+            "tags",
+            len(value),
+            f"has more tags than fit AWS's {MAX_AWS_TAGS} per resource with the"
+            f" {len(BASE_TAG_KEYS)} base tags and the cluster's {len(DEPLOYED_TAGS)} record tags",
+            accepted,
+        )
+    return dict(value)
+
+
 def check_transition(settings: StackSettings, deployed: Mapping[str, str]) -> None:
     """Refuse, with one line, a change from the deployed tags that would half-apply or destroy.
 

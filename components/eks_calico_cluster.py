@@ -37,7 +37,7 @@ from typing import (
 import pulumi
 
 from .composition import compose, exports
-from .config import StackSettings, parse_settings
+from .config import StackSettings, parse_settings, resource_tags
 from .deployed import cluster_record
 from .errors import NAMESPACE, ConfigError
 from .options import (
@@ -102,7 +102,8 @@ class EksCalicoClusterArgs(TypedDict, total=False):
     availability_zones: Required[list[str]]
     """AZ names (at least 2) in the region."""
     tags: dict[str, str]
-    """Tags added to every taggable resource, over project, stack and cluster."""
+    """Tags added to every taggable resource, besides project, stack and cluster (which cannot
+    be replaced); AWS limits: keys 1-128 chars, not aws:*, values 0-256 chars, at most 43."""
     cluster_name: str
     """EKS cluster name; default eks-calico-ebpf-<stack>."""
     vpc_cidr: str
@@ -250,6 +251,7 @@ class EksCalicoCluster(pulumi.ComponentResource):
     ) -> None:
         try:
             settings = settings_from_args(args, pulumi.get_stack())
+            extra_tags = resource_tags(args.get(TAGS))
         except ConfigError as exc:
             # Raised afresh: other languages show the message with this frame only, instead of
             # a walk through the validator.
@@ -259,7 +261,7 @@ class EksCalicoCluster(pulumi.ComponentResource):
             "project": NAMESPACE,
             "stack": pulumi.get_stack(),
             "cluster": settings.cluster_name,
-            **(args.get("tags") or {}),
+            **extra_tags,
         }
         try:
             # parent=self: the invokes go through the provider this component was given (its

@@ -316,3 +316,47 @@ def settings_from_args_inputs():
         "demo_app": True,
         "allowed_client_cidrs": inputs["allowedClientCidrs"],
     }
+
+
+@pytest.mark.parametrize(
+    ("tags", "fragment"),
+    [
+        ({"project": "mine"}, "would replace a tag the program sets on every resource"),
+        ({"stack": "prod"}, "would replace a tag the program sets on every resource"),
+        ({"cluster": "x"}, "would replace a tag the program sets on every resource"),
+        ({"aws:team": "x"}, "has a key with the prefix aws:, reserved by AWS"),
+        ({"AWS:team": "x"}, "has a key with the prefix aws:, reserved by AWS"),
+        ({"": "x"}, "has a key that is not 1-128 characters"),
+        ({"k" * 129: "x"}, "has a key that is not 1-128 characters"),
+        ({"team": "v" * 257}, "has a value that is not a string of 0-256 characters"),
+        ({"team": 1.0}, "has a value that is not a string of 0-256 characters"),
+        ({f"t{i}": "x" for i in range(44)}, "has more tags than fit AWS's 50 per resource"),
+    ],
+)
+def test_bad_tags_are_refused_in_one_line_before_anything_registers(tags, fragment):
+    def program():
+        with pytest.raises(ComponentInitError) as caught:
+            PROVIDER.construct("dev", TYPE, {**_dev_inputs(), "tags": tags}, None)
+        message = str(caught.value)
+        assert message.startswith(f"{NAMESPACE}:tags: {fragment}")
+        assert "; accepted: at most 43 string tags" in message
+        assert "\n" not in message
+        assert isinstance(caught.value.inner, ConfigError)
+
+    assert run_program("dev", {"aws:region": "us-west-2"}, program=program).resources == []
+
+
+def test_tags_within_the_limits_reach_the_resources_beside_the_base_tags():
+    from components.config import MAX_USER_TAGS
+
+    assert MAX_USER_TAGS == 43  # the facade's `tags` description says 43
+    tags = {f"t{i}": "v" * 256 for i in range(42)} | {"k" * 128: ""}
+    result = _construct({**_dev_inputs(), "tags": tags})
+    (cluster,) = result.by_type("eks:index:Cluster")
+    assert cluster.inputs["tags"] == {
+        "project": NAMESPACE,
+        "stack": "dev",
+        "cluster": "eks-calico-ebpf-dev",
+        **tags,
+    }
+    assert len(cluster.inputs["tags"]) + len(cluster.inputs["clusterTags"]) == 50
