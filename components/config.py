@@ -251,6 +251,7 @@ def _cidr_list(
     example: str,
     public_endpoint: bool = False,
     vpc: IPv4Network | None = None,
+    private_clients: str = "clients inside the VPC use the private endpoint",
 ) -> tuple[str, ...]:
     """Strict client/API CIDR lists: valid, unique, and judged by what they admit (`_allowlist`):
     the whole internet only as exactly ["0.0.0.0/0"], however else it is spelled; no
@@ -261,7 +262,9 @@ def _cidr_list(
     dupes = sorted({n for n in texts if texts.count(n) > 1})
     if dupes:
         raise ConfigError(key, items, f"lists {', '.join(dupes)} more than once", "unique CIDRs")
-    problem = allowlist_problem(nets, public_endpoint=public_endpoint, vpc=vpc)
+    problem = allowlist_problem(
+        nets, public_endpoint=public_endpoint, vpc=vpc, private_clients=private_clients
+    )
     if problem is not None:
         if problem.index is None:
             raise ConfigError(key, items, problem.problem, problem.accepted)
@@ -750,8 +753,20 @@ def parse_settings(raw: Mapping[str, Any], *, region: str | None, stack: str) ->
         )
 
     demo_app = _bool("demoApp", get("demoApp", defaults.DEMO_APP))
+    scheme = _enum(
+        "loadBalancerScheme",
+        get("loadBalancerScheme", defaults.LOAD_BALANCER_SCHEME),
+        LoadBalancerScheme,
+    )
+    # An internet-facing NLB only ever sees public source addresses (the NLB keeps the client
+    # IP): a private or CGNAT entry could never match, like one in publicAccessCidrs.
     allowed = _cidr_list(
-        "allowedClientCidrs", get("allowedClientCidrs", []), example="203.0.113.0/24", vpc=vpc
+        "allowedClientCidrs",
+        get("allowedClientCidrs", []),
+        example="203.0.113.0/24",
+        vpc=vpc,
+        public_endpoint=scheme is LoadBalancerScheme.INTERNET_FACING,
+        private_clients="private client networks need loadBalancerScheme internal",
     )
     if demo_app and not allowed:
         raise ConfigError(
@@ -791,11 +806,7 @@ def parse_settings(raw: Mapping[str, Any], *, region: str | None, stack: str) ->
             get("loadBalancerController", defaults.LOAD_BALANCER_CONTROLLER),
             LoadBalancerController,
         ),
-        load_balancer_scheme=_enum(
-            "loadBalancerScheme",
-            get("loadBalancerScheme", defaults.LOAD_BALANCER_SCHEME),
-            LoadBalancerScheme,
-        ),
+        load_balancer_scheme=scheme,
         allowed_client_cidrs=allowed,
         demo_app=demo_app,
         demo_app_port=_int("demoAppPort", get("demoAppPort", defaults.DEMO_APP_PORT), 1, 65535),

@@ -538,6 +538,7 @@ def test_values_at_the_edges_are_accepted():
         serviceCidr="192.168.0.0/24",
         publicAccessCidrs='["0.0.0.0/0"]',
         allowedClientCidrs='["10.1.0.0/16", "198.51.100.0/24"]',
+        loadBalancerScheme="internal",  # a private client network needs an internal NLB
         nodeGroups=groups(
             taints=[
                 {"key": "example.com/dedicated", "value": "bench", "effect": "NoExecute"},
@@ -633,3 +634,20 @@ def _label_path(key):
     from components.config import path
 
     return path("", key)
+
+
+@pytest.mark.parametrize(
+    "cidr", ["10.1.0.0/16", "172.16.5.0/24", "192.168.1.0/24", "100.64.0.0/10"]
+)
+def test_private_clients_are_refused_for_an_internet_facing_nlb_and_kept_for_an_internal_one(cidr):
+    with pytest.raises(ConfigError) as info:
+        settings(allowedClientCidrs=json.dumps(["198.51.100.0/24", cidr]))
+    message = str(info.value)
+    assert message.startswith("eks-calico-ebpf:allowedClientCidrs[1]: overlaps ")
+    assert "which never reaches a public endpoint" in message
+    assert message.endswith(
+        "accepted: public networks; private client networks need loadBalancerScheme internal"
+    )
+    assert "\n" not in message
+    kept = settings(allowedClientCidrs=json.dumps([cidr]), loadBalancerScheme="internal")
+    assert kept.allowed_client_cidrs == (cidr,)
