@@ -845,6 +845,37 @@ def parse_settings(raw: Mapping[str, Any], *, region: str | None, stack: str) ->
     return settings
 
 
+# RFC 5737 documentation ranges (TEST-NET-1/2/3): the shipped stacks use them as placeholders so
+# they plan offline; no packet on the internet comes from them, so a `pulumi up` with them left in
+# fails ~15 minutes in (the API is unreachable from the real address) or admits nobody.
+DOCUMENTATION_RANGES = tuple(
+    IPv4Network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24")
+)
+_WHERE_FROM = {
+    "publicAccessCidrs": "set the network you deploy from",
+    "allowedClientCidrs": "set the networks your clients connect from",
+}
+
+
+def config_warnings(settings: StackSettings) -> list[str]:
+    """One line per setting that is valid but almost certainly not meant; the caller emits them
+    (`pulumi.log.warn` in `__main__.py` and `EksCalicoCluster`)."""
+    warnings = []
+    lists = {
+        "publicAccessCidrs": settings.public_access_cidrs,
+        "allowedClientCidrs": settings.allowed_client_cidrs,
+    }
+    for key, cidrs in lists.items():
+        for i, cidr in enumerate(cidrs):
+            for doc in DOCUMENTATION_RANGES:
+                if IPv4Network(cidr).subnet_of(doc):
+                    warnings.append(
+                        f"{NAMESPACE}:{key}[{i}]: {cidr} is in {doc}, an RFC 5737 documentation"
+                        f" range: no real client has this address; {_WHERE_FROM[key]}"
+                    )
+    return warnings
+
+
 def _check_lbc_policy_size(settings: StackSettings) -> None:
     """The LBC's IAM policy names the cluster seven times; IAM caps a policy at 6144 chars."""
     if settings.load_balancer_controller is not LoadBalancerController.AWS:

@@ -37,7 +37,7 @@ from typing import (
 import pulumi
 
 from .composition import compose, exports
-from .config import StackSettings, parse_settings, resource_tags
+from .config import StackSettings, config_warnings, parse_settings, resource_tags
 from .deployed import cluster_record
 from .errors import NAMESPACE, ConfigError
 from .options import (
@@ -257,6 +257,8 @@ class EksCalicoCluster(pulumi.ComponentResource):
             # a walk through the validator.
             raise exc.with_traceback(None) from None
         super().__init__(TYPE, name, None, opts)
+        for warning in config_warnings(settings):
+            pulumi.log.warn(warning, resource=self)
         tags = {
             "project": NAMESPACE,
             "stack": pulumi.get_stack(),

@@ -651,3 +651,42 @@ def test_private_clients_are_refused_for_an_internet_facing_nlb_and_kept_for_an_
     assert "\n" not in message
     kept = settings(allowedClientCidrs=json.dumps([cidr]), loadBalancerScheme="internal")
     assert kept.allowed_client_cidrs == (cidr,)
+
+
+DOC_WARNINGS = [
+    "eks-calico-ebpf:publicAccessCidrs[0]: 203.0.113.10/32 is in 203.0.113.0/24, an RFC 5737"
+    " documentation range: no real client has this address; set the network you deploy from",
+    "eks-calico-ebpf:allowedClientCidrs[0]: 198.51.100.0/24 is in 198.51.100.0/24, an RFC 5737"
+    " documentation range: no real client has this address; set the networks your clients"
+    " connect from",
+]
+
+
+def test_documentation_ranges_are_accepted_with_a_warning_per_entry():
+    from components.config import config_warnings
+
+    s = settings(
+        publicAccessCidrs='["198.18.0.0/15", "192.0.2.0/28", "203.0.0.0/16"]',
+        allowedClientCidrs='["203.0.113.0/24", "203.0.112.0/23", "198.51.100.7/32"]',
+    )
+    assert config_warnings(s) == [
+        "eks-calico-ebpf:publicAccessCidrs[1]: 192.0.2.0/28 is in 192.0.2.0/24, an RFC 5737"
+        " documentation range: no real client has this address; set the network you deploy from",
+        "eks-calico-ebpf:allowedClientCidrs[0]: 203.0.113.0/24 is in 203.0.113.0/24, an RFC 5737"
+        " documentation range: no real client has this address; set the networks your clients"
+        " connect from",
+        "eks-calico-ebpf:allowedClientCidrs[2]: 198.51.100.7/32 is in 198.51.100.0/24, an RFC"
+        " 5737 documentation range: no real client has this address; set the networks your"
+        " clients connect from",
+    ]
+    assert config_warnings(settings(publicAccessCidrs='["198.18.0.0/15"]')) == []
+
+
+@pytest.mark.parametrize("stack", ["dev", "bench"])
+def test_the_shipped_stacks_plan_but_warn_about_their_placeholder_addresses(stack):
+    from tests.conftest import planned
+
+    warnings = planned(stack).warnings
+    assert [w for w in warnings if "RFC 5737" in w] == DOC_WARNINGS
+    own = ['publicAccessCidrs=["198.18.0.1/32"]', 'allowedClientCidrs=["198.18.0.0/24"]']
+    assert not any("RFC 5737" in w for w in planned(stack, *own).warnings)

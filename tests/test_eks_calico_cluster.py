@@ -360,3 +360,9 @@ def test_tags_within_the_limits_reach_the_resources_beside_the_base_tags():
         **tags,
     }
     assert len(cluster.inputs["tags"]) + len(cluster.inputs["clusterTags"]) == 50
+
+
+def test_the_facade_warns_about_documentation_ranges_like_the_program(constructed):
+    from tests.test_config import DOC_WARNINGS
+
+    assert [w for w in constructed.warnings if "RFC 5737" in w] == DOC_WARNINGS
