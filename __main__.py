@@ -9,7 +9,7 @@ from __future__ import annotations
 import pulumi
 
 from components.composition import compose, exports
-from components.config import StackSettings, parse_settings
+from components.config import StackSettings, config_warnings, parse_settings
 from components.deployed import cluster_record
 from components.errors import NAMESPACE, ConfigError
 
@@ -45,6 +45,8 @@ def record_of(settings: StackSettings) -> dict[str, str]:
 
 
 settings = read_settings()
+for warning in config_warnings(settings):
+    pulumi.log.warn(warning)
 tags = {"project": NAMESPACE, "stack": pulumi.get_stack(), "cluster": settings.cluster_name}
 built = compose(settings, tags, cluster_tags=record_of(settings))
 

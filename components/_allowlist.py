@@ -75,11 +75,13 @@ def allowlist_problem(
     *,
     public_endpoint: bool = False,
     vpc: IPv4Network | None = None,
+    private_clients: str = "clients inside the VPC use the private endpoint",
 ) -> Problem | None:
     """The first reason `nets` cannot be used as an allow-list, or None.
 
     `public_endpoint`: the list guards a public endpoint, which private sources never reach.
     `vpc`: the cluster's VPC; client lists must not cover it (every node and pod lives there).
+    `private_clients`: where private clients go instead, for the `public_endpoint` answer.
     Exactly [0.0.0.0/0] is the documented way to admit everyone and is accepted; components warn.
     """
     if list(nets) == [EVERYONE]:
@@ -98,18 +100,18 @@ def allowlist_problem(
                     f"overlaps {special}, {what}, which no client connects from",
                     f"networks outside {SPECIAL_PURPOSE_TEXT}",
                 )
-        if public_endpoint:
-            for private, what in NOT_PUBLIC:
-                if net.overlaps(private):
-                    return Problem(
-                        i,
-                        f"overlaps {private}, {what}, which never reaches a public endpoint",
-                        "public networks; clients inside the VPC use the private endpoint",
-                    )
         if vpc is not None and net.overlaps(vpc):
             return Problem(
                 i,
                 f"overlaps vpcCidr {vpc}: it would admit the cluster's own nodes and pods",
                 f"client networks outside {vpc}; in-cluster clients use the Service's ClusterIP",
             )
+        if public_endpoint:
+            for private, what in NOT_PUBLIC:
+                if net.overlaps(private):
+                    return Problem(
+                        i,
+                        f"overlaps {private}, {what}, which never reaches a public endpoint",
+                        f"public networks; {private_clients}",
+                    )
     return None

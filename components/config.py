@@ -251,6 +251,7 @@ def _cidr_list(
     example: str,
     public_endpoint: bool = False,
     vpc: IPv4Network | None = None,
+    private_clients: str = "clients inside the VPC use the private endpoint",
 ) -> tuple[str, ...]:
     """Strict client/API CIDR lists: valid, unique, and judged by what they admit (`_allowlist`):
     the whole internet only as exactly ["0.0.0.0/0"], however else it is spelled; no
@@ -261,7 +262,9 @@ def _cidr_list(
     dupes = sorted({n for n in texts if texts.count(n) > 1})
     if dupes:
         raise ConfigError(key, items, f"lists {', '.join(dupes)} more than once", "unique CIDRs")
-    problem = allowlist_problem(nets, public_endpoint=public_endpoint, vpc=vpc)
+    problem = allowlist_problem(
+        nets, public_endpoint=public_endpoint, vpc=vpc, private_clients=private_clients
+    )
     if problem is not None:
         if problem.index is None:
             raise ConfigError(key, items, problem.problem, problem.accepted)
@@ -295,6 +298,15 @@ def _labels(key: str, value: Any) -> dict[str, str]:
                 "is not a valid label key",
                 "[dns-prefix/]name, up to 63 chars in all (EKS), name alphanumeric at both ends",
             )
+        if _reserved_label(k):
+            raise ConfigError(
+                path(key, k),
+                k,
+                "is in the kubernetes.io/k8s.io namespace, which the kubelet refuses in"
+                " --node-labels (the node would never join)",
+                "your own prefix (e.g. example.com/role), a key under node.kubernetes.io/ or"
+                " kubelet.kubernetes.io/, or one of " + ", ".join(sorted(KUBELET_LABELS)),
+            )
         if not isinstance(v, str) or not v or not _LABEL_VALUE.fullmatch(v):
             raise ConfigError(
                 path(key, k),
@@ -303,6 +315,43 @@ def _labels(key: str, value: Any) -> dict[str, str]:
                 "a string of 1 to 63 chars [A-Za-z0-9-_.], alphanumeric at both ends",
             )
     return labels
+
+
+# What the kubelet may set on its own Node through --node-labels: it refuses every other key
+# whose prefix is kubernetes.io or k8s.io or a subdomain of them, and exits (kubernetes/kubernetes
+# cmd/kubelet/app/options/options.go ValidateKubeletFlags; the allowed keys and namespaces are
+# pkg/kubelet/apis/well_known_labels.go kubeletLabels and KubeletLabelNamespaces).
+KUBELET_LABELS = frozenset(
+    {
+        "kubernetes.io/hostname",
+        "kubernetes.io/os",
+        "kubernetes.io/arch",
+        "beta.kubernetes.io/os",
+        "beta.kubernetes.io/arch",
+        "beta.kubernetes.io/instance-type",
+        "node.kubernetes.io/instance-type",
+        "failure-domain.beta.kubernetes.io/zone",
+        "failure-domain.beta.kubernetes.io/region",
+        "topology.kubernetes.io/zone",
+        "topology.kubernetes.io/region",
+    }
+)
+KUBELET_LABEL_NAMESPACES = ("kubelet.kubernetes.io", "node.kubernetes.io")
+RESERVED_LABEL_DOMAINS = ("kubernetes.io", "k8s.io")
+
+
+def _in_domain(prefix: str, domain: str) -> bool:
+    return prefix == domain or prefix.endswith("." + domain)
+
+
+def _reserved_label(key: str) -> bool:
+    """A node label key the kubelet refuses to set on its own Node."""
+    prefix, slash, _ = key.rpartition("/")
+    if not slash or key in KUBELET_LABELS:
+        return False
+    if any(_in_domain(prefix, ns) for ns in KUBELET_LABEL_NAMESPACES):
+        return False
+    return any(_in_domain(prefix, d) for d in RESERVED_LABEL_DOMAINS)
 
 
 def _qualified_name(text: Any) -> bool:
@@ -683,6 +732,15 @@ def parse_settings(raw: Mapping[str, Any], *, region: str | None, stack: str) ->
     kube_proxy = _enum("kubeProxy", get("kubeProxy", defaults.KUBE_PROXY), KubeProxyMode)
     calico = _bool("calico", get("calico", defaults.CALICO))
     if not calico:
+        if raw.get("calicoVersion") is not None:
+            # Neither stack file nor README "Reproduce the benchmark" sets it, so refusing costs
+            # no documented workflow, and a silently ignored pin would be a surprise.
+            raise ConfigError(
+                "calicoVersion",
+                raw["calicoVersion"],
+                "is set but calico is false: no Calico is installed",
+                "unset with calico false (`pulumi config rm calicoVersion`)",
+            )
         dataplane = _without_calico(
             dataplane if raw.get("dataplane") is not None else None, kube_proxy
         )
@@ -695,8 +753,20 @@ def parse_settings(raw: Mapping[str, Any], *, region: str | None, stack: str) ->
         )
 
     demo_app = _bool("demoApp", get("demoApp", defaults.DEMO_APP))
+    scheme = _enum(
+        "loadBalancerScheme",
+        get("loadBalancerScheme", defaults.LOAD_BALANCER_SCHEME),
+        LoadBalancerScheme,
+    )
+    # An internet-facing NLB only ever sees public source addresses (the NLB keeps the client
+    # IP): a private or CGNAT entry could never match, like one in publicAccessCidrs.
     allowed = _cidr_list(
-        "allowedClientCidrs", get("allowedClientCidrs", []), example="203.0.113.0/24", vpc=vpc
+        "allowedClientCidrs",
+        get("allowedClientCidrs", []),
+        example="203.0.113.0/24",
+        vpc=vpc,
+        public_endpoint=scheme is LoadBalancerScheme.INTERNET_FACING,
+        private_clients="private client networks need loadBalancerScheme internal",
     )
     if demo_app and not allowed:
         raise ConfigError(
@@ -736,11 +806,7 @@ def parse_settings(raw: Mapping[str, Any], *, region: str | None, stack: str) ->
             get("loadBalancerController", defaults.LOAD_BALANCER_CONTROLLER),
             LoadBalancerController,
         ),
-        load_balancer_scheme=_enum(
-            "loadBalancerScheme",
-            get("loadBalancerScheme", defaults.LOAD_BALANCER_SCHEME),
-            LoadBalancerScheme,
-        ),
+        load_balancer_scheme=scheme,
         allowed_client_cidrs=allowed,
         demo_app=demo_app,
         demo_app_port=_int("demoAppPort", get("demoAppPort", defaults.DEMO_APP_PORT), 1, 65535),
@@ -777,6 +843,37 @@ def parse_settings(raw: Mapping[str, Any], *, region: str | None, stack: str) ->
             " or set deployInsideVpc: true when it runs inside the VPC",
         )
     return settings
+
+
+# RFC 5737 documentation ranges (TEST-NET-1/2/3): the shipped stacks use them as placeholders so
+# they plan offline; no packet on the internet comes from them, so a `pulumi up` with them left in
+# fails ~15 minutes in (the API is unreachable from the real address) or admits nobody.
+DOCUMENTATION_RANGES = tuple(
+    IPv4Network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24")
+)
+_WHERE_FROM = {
+    "publicAccessCidrs": "set the network you deploy from",
+    "allowedClientCidrs": "set the networks your clients connect from",
+}
+
+
+def config_warnings(settings: StackSettings) -> list[str]:
+    """One line per setting that is valid but almost certainly not meant; the caller emits them
+    (`pulumi.log.warn` in `__main__.py` and `EksCalicoCluster`)."""
+    warnings = []
+    lists = {
+        "publicAccessCidrs": settings.public_access_cidrs,
+        "allowedClientCidrs": settings.allowed_client_cidrs,
+    }
+    for key, cidrs in lists.items():
+        for i, cidr in enumerate(cidrs):
+            for doc in DOCUMENTATION_RANGES:
+                if IPv4Network(cidr).subnet_of(doc):
+                    warnings.append(
+                        f"{NAMESPACE}:{key}[{i}]: {cidr} is in {doc}, an RFC 5737 documentation"
+                        f" range: no real client has this address; {_WHERE_FROM[key]}"
+                    )
+    return warnings
 
 
 def _check_lbc_policy_size(settings: StackSettings) -> None:
@@ -816,18 +913,79 @@ DEPLOYED_TAGS = {
     "calicoVersion": f"{NAMESPACE}/calico-version",
     "kubeProxy": f"{NAMESPACE}/kube-proxy",
     "creator": f"{NAMESPACE}/creator",
+    # bpf or iptables, or `none` with calico false: turning Calico off is safe only from
+    # iptables with kube-proxy enabled (`check_transition`).
+    "dataplane": f"{NAMESPACE}/dataplane",
 }
+# The dataplane tag of a cluster without Calico (plain EKS: kube-proxy's iptables, no Calico).
+NO_CALICO = "none"
 
 
 def deployed_tags(settings: StackSettings, creator: str | None = None) -> dict[str, str]:
     """The tags that record `settings` (and the principal that created the cluster)."""
-    tags = {
-        DEPLOYED_TAGS["calicoVersion"]: settings.calico_version,
-        DEPLOYED_TAGS["kubeProxy"]: settings.kube_proxy.value,
-    }
+    tags = {DEPLOYED_TAGS["kubeProxy"]: settings.kube_proxy.value}
+    if settings.calico:
+        tags[DEPLOYED_TAGS["calicoVersion"]] = settings.calico_version
+        tags[DEPLOYED_TAGS["dataplane"]] = settings.dataplane.value
+    else:
+        # No Calico version: nothing is installed, so a later `calico: true` must not be judged
+        # (downgrade, CRD move) against a version that never ran.
+        tags[DEPLOYED_TAGS["dataplane"]] = NO_CALICO
     if creator:
         tags[DEPLOYED_TAGS["creator"]] = creator
     return tags
+
+
+# The tags every run puts on every resource (`__main__.py`, `EksCalicoCluster`): README "Tear
+# down" finds leftovers by them, and the LBC (defaultTags) and aws-node (ADDITIONAL_ENI_TAGS) copy
+# them onto what they create.
+BASE_TAG_KEYS = ("project", "stack", "cluster")
+# AWS tagging limits (Tagging AWS resources, "Tag naming limits and requirements"): at most 50
+# tags per resource, keys 1-128 and values 0-256 characters, the `aws:` prefix reserved. The EKS
+# cluster carries the most: the base tags, the user's and the DEPLOYED_TAGS record.
+MAX_AWS_TAGS = 50
+MAX_USER_TAGS = MAX_AWS_TAGS - len(BASE_TAG_KEYS) - len(DEPLOYED_TAGS)
+
+
+def resource_tags(value: Any) -> dict[str, str]:
+    """The `EksCalicoCluster` `tags` input, checked against AWS's limits; the base tags are the
+    program's own and cannot be replaced."""
+    accepted = (
+        f"at most {MAX_USER_TAGS} string tags, keys 1-128 chars not starting with aws:,"
+        f" values up to 256 chars, none of {', '.join(BASE_TAG_KEYS)}"
+    )
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ConfigError("tags", value, "is not a map of tag keys to values", accepted)
+    for k, v in value.items():
+        if not isinstance(k, str) or not 1 <= len(k) <= 128:
+            raise ConfigError("tags", k, "has a key that is not 1-128 characters", accepted)
+        if k.lower().startswith("aws:"):
+            raise ConfigError(
+                "tags", k, "has a key with the prefix aws:, reserved by AWS", accepted
+            )
+        if k in BASE_TAG_KEYS:
+            raise ConfigError(
+                "tags",
+                k,
+                "would replace a tag the program sets on every resource (README"
+                ' "Tear down" finds leftovers by project, stack and cluster)',
+                accepted,
+            )
+        if not isinstance(v, str) or len(v) > 256:
+            raise ConfigError(
+                "tags", {k: v}, "has a value that is not a string of 0-256 characters", accepted
+            )
+    if len(value) > MAX_USER_TAGS:
+        raise ConfigError(
+            "tags",
+            len(value),
+            f"has more tags than fit AWS's {MAX_AWS_TAGS} per resource with the"
+            f" {len(BASE_TAG_KEYS)} base tags and the cluster's {len(DEPLOYED_TAGS)} record tags",
+            accepted,
+        )
+    return dict(value)
 
 
 def check_transition(settings: StackSettings, deployed: Mapping[str, str]) -> None:
@@ -849,6 +1007,9 @@ def check_transition(settings: StackSettings, deployed: Mapping[str, str]) -> No
             "absent" if mode == absent else "disabled or enabled; absent needs a new cluster",
         )
 
+    if not settings.calico:
+        _check_calico_off(deployed)
+        return
     old = deployed.get(DEPLOYED_TAGS["calicoVersion"])
     if old is None or not _CALICO_VERSION.fullmatch(old):
         return
@@ -874,6 +1035,70 @@ def check_transition(settings: StackSettings, deployed: Mapping[str, str]) -> No
             f"a v{before[0]}.{before[1]}.x release >= {old}, or follow README"
             ' "Upgrades: Calico v3.31 to v3.32"',
         )
+
+
+def check_owner(settings: StackSettings, deployed: Mapping[str, str], stack: str) -> None:
+    """Refuse a cluster of the same name that another stack (or no stack of this project)
+    made: its record tags are not this stack's, and the update would take it over. Every run
+    tags the cluster `project` and `stack` (`__main__.py`, `EksCalicoCluster`)."""
+    owner = (deployed.get("project"), deployed.get("stack"))
+    if owner != (NAMESPACE, stack):
+        raise ConfigError(
+            "clusterName",
+            settings.cluster_name,
+            f"a cluster named {settings.cluster_name} exists and belongs to another stack"
+            f" (tags project={owner[0]}, stack={owner[1]}; this is project={NAMESPACE},"
+            f" stack={stack})",
+            "a cluster name no other cluster in this account and region has",
+        )
+
+
+def check_kubernetes_upgrade(settings: StackSettings, deployed_version: str) -> None:
+    """EKS upgrades a control plane one minor version at a time and never downgrades it
+    (EKS User Guide, "Update existing cluster to new Kubernetes version")."""
+    new = settings.kubernetes_version
+    if not _K8S_VERSION.fullmatch(deployed_version) or new == deployed_version:
+        return
+    (old_major, old_minor), (major, minor) = (
+        tuple(int(p) for p in v.split(".")) for v in (deployed_version, new)
+    )
+    following = f"{old_major}.{old_minor + 1}"
+    accepted = f"{deployed_version}, or {following} (one minor version per update)"
+    if (major, minor) < (old_major, old_minor):
+        raise ConfigError(
+            "kubernetesVersion",
+            new,
+            f"is older than the deployed {deployed_version}; EKS cannot downgrade a cluster",
+            accepted,
+        )
+    if (major, minor) != (old_major, old_minor + 1):
+        raise ConfigError(
+            "kubernetesVersion",
+            new,
+            f"skips minor versions from the deployed {deployed_version}; EKS upgrades one"
+            " minor version at a time",
+            accepted,
+        )
+
+
+def _check_calico_off(deployed: Mapping[str, str]) -> None:
+    """`calico: false` removes every Calico object in one update, while kube-proxy (parked by
+    Calico eBPF) comes back only once Calico is gone: from `bpf`, Services would have no proxy
+    in between. Only a cluster already on iptables with kube-proxy enabled (or already without
+    Calico) takes it; README "Reproduce the benchmark" goes bpf -> iptables + enabled -> false."""
+    if not any(DEPLOYED_TAGS[k] in deployed for k in ("kubeProxy", "calicoVersion", "dataplane")):
+        return  # a cluster from before the tags: nothing recorded, nothing checked
+    mode = deployed.get(DEPLOYED_TAGS["kubeProxy"], "unrecorded")
+    dataplane = deployed.get(DEPLOYED_TAGS["dataplane"], "unrecorded")
+    if mode == KubeProxyMode.ENABLED.value and dataplane in (Dataplane.IPTABLES.value, NO_CALICO):
+        return
+    raise ConfigError(
+        "calico",
+        False,
+        f"cannot remove Calico straight from the deployed dataplane {dataplane} with kubeProxy"
+        f" {mode}: Calico would be torn down before kube-proxy serves Services again",
+        "first one `pulumi up` with dataplane iptables and kubeProxy enabled, then calico false",
+    )
 
 
 def _version_tuple(version: str) -> tuple[int, int, int]:

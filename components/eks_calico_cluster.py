@@ -37,7 +37,7 @@ from typing import (
 import pulumi
 
 from .composition import compose, exports
-from .config import StackSettings, parse_settings
+from .config import StackSettings, config_warnings, parse_settings, resource_tags
 from .deployed import cluster_record
 from .errors import NAMESPACE, ConfigError
 from .options import (
@@ -102,7 +102,8 @@ class EksCalicoClusterArgs(TypedDict, total=False):
     availability_zones: Required[list[str]]
     """AZ names (at least 2) in the region."""
     tags: dict[str, str]
-    """Tags added to every taggable resource, over project, stack and cluster."""
+    """Tags added to every taggable resource, besides project, stack and cluster (which cannot
+    be replaced); AWS limits: keys 1-128 chars, not aws:*, values 0-256 chars, at most 43."""
     cluster_name: str
     """EKS cluster name; default eks-calico-ebpf-<stack>."""
     vpc_cidr: str
@@ -250,19 +251,24 @@ class EksCalicoCluster(pulumi.ComponentResource):
     ) -> None:
         try:
             settings = settings_from_args(args, pulumi.get_stack())
+            extra_tags = resource_tags(args.get(TAGS))
         except ConfigError as exc:
             # Raised afresh: other languages show the message with this frame only, instead of
             # a walk through the validator.
             raise exc.with_traceback(None) from None
         super().__init__(TYPE, name, None, opts)
+        for warning in config_warnings(settings):
+            pulumi.log.warn(warning, resource=self)
         tags = {
             "project": NAMESPACE,
             "stack": pulumi.get_stack(),
             "cluster": settings.cluster_name,
-            **(args.get("tags") or {}),
+            **extra_tags,
         }
         try:
-            record = cluster_record(settings)
+            # parent=self: the invokes go through the provider this component was given (its
+            # account and region), not the program's default one.
+            record = cluster_record(settings, pulumi.InvokeOptions(parent=self))
         except ConfigError as exc:
             raise exc.with_traceback(None) from None
         outputs = exports(settings, compose(settings, tags, parent=self, cluster_tags=record))

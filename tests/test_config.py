@@ -452,6 +452,11 @@ BAD = [
     ({"calicoVersion": "v3.29.7"}, "calicoVersion", "accepted: v3.31.3 or later"),
     ({"calicoVersion": "v3.31.7\n"}, "calicoVersion", "is not a Calico release tag"),
     ({"calicoVersion": "v3.31." + "9" * 5000}, "calicoVersion", "is not a Calico release tag"),
+    (
+        {"calico": "false", "kubeProxy": "enabled", "calicoVersion": "v3.31.7"},
+        "calicoVersion",
+        "is set but calico is false: no Calico is installed",
+    ),
     ({"kubeProxy": "off"}, "kubeProxy", "accepted: disabled, absent, enabled"),
     ({"dataplane": "iptables"}, "kubeProxy", "cannot be combined with dataplane iptables"),
     (
@@ -533,6 +538,7 @@ def test_values_at_the_edges_are_accepted():
         serviceCidr="192.168.0.0/24",
         publicAccessCidrs='["0.0.0.0/0"]',
         allowedClientCidrs='["10.1.0.0/16", "198.51.100.0/24"]',
+        loadBalancerScheme="internal",  # a private client network needs an internal NLB
         nodeGroups=groups(
             taints=[
                 {"key": "example.com/dedicated", "value": "bench", "effect": "NoExecute"},
@@ -582,3 +588,105 @@ def test_a_map_key_with_a_colon_stays_under_the_project_namespace():
     with pytest.raises(ConfigError) as info:
         settings(nodeGroups=groups(labels={"a:b": "x"}))
     assert str(info.value).startswith('eks-calico-ebpf:nodeGroups.g.labels["a:b"]: is not a valid')
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "node-role.kubernetes.io/master",
+        "node-role.kubernetes.io/worker",
+        "kubernetes.io/role",
+        "app.kubernetes.io/name",
+        "k8s.io/team",
+        "x.k8s.io/team",
+        "node-restriction.kubernetes.io/pool",
+    ],
+)
+def test_labels_the_kubelet_refuses_are_refused(key):
+    with pytest.raises(ConfigError) as info:
+        settings(nodeGroups=groups(labels={key: "x"}))
+    message = str(info.value)
+    assert message.startswith(f"eks-calico-ebpf:nodeGroups.g.labels{_label_path(key)}: is in the")
+    assert "kubernetes.io/k8s.io namespace, which the kubelet refuses" in message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "kubernetes.io/arch",
+        "topology.kubernetes.io/zone",
+        "node.kubernetes.io/instance-type",
+        "node.kubernetes.io/pool",
+        "team.node.kubernetes.io/pool",
+        "kubelet.kubernetes.io/x",
+        "example.com/role",
+        "notkubernetes.io/role",
+        "role",
+    ],
+)
+def test_labels_the_kubelet_may_set_are_kept(key):
+    s = settings(nodeGroups=groups(labels={key: "x"}))
+    assert s.node_groups["g"].labels == {key: "x"}
+
+
+def _label_path(key):
+    from components.config import path
+
+    return path("", key)
+
+
+@pytest.mark.parametrize(
+    "cidr", ["10.1.0.0/16", "172.16.5.0/24", "192.168.1.0/24", "100.64.0.0/10"]
+)
+def test_private_clients_are_refused_for_an_internet_facing_nlb_and_kept_for_an_internal_one(cidr):
+    with pytest.raises(ConfigError) as info:
+        settings(allowedClientCidrs=json.dumps(["198.51.100.0/24", cidr]))
+    message = str(info.value)
+    assert message.startswith("eks-calico-ebpf:allowedClientCidrs[1]: overlaps ")
+    assert "which never reaches a public endpoint" in message
+    assert message.endswith(
+        "accepted: public networks; private client networks need loadBalancerScheme internal"
+    )
+    assert "\n" not in message
+    kept = settings(allowedClientCidrs=json.dumps([cidr]), loadBalancerScheme="internal")
+    assert kept.allowed_client_cidrs == (cidr,)
+
+
+DOC_WARNINGS = [
+    "eks-calico-ebpf:publicAccessCidrs[0]: 203.0.113.10/32 is in 203.0.113.0/24, an RFC 5737"
+    " documentation range: no real client has this address; set the network you deploy from",
+    "eks-calico-ebpf:allowedClientCidrs[0]: 198.51.100.0/24 is in 198.51.100.0/24, an RFC 5737"
+    " documentation range: no real client has this address; set the networks your clients"
+    " connect from",
+]
+
+
+def test_documentation_ranges_are_accepted_with_a_warning_per_entry():
+    from components.config import config_warnings
+
+    s = settings(
+        publicAccessCidrs='["198.18.0.0/15", "192.0.2.0/28", "203.0.0.0/16"]',
+        allowedClientCidrs='["203.0.113.0/24", "203.0.112.0/23", "198.51.100.7/32"]',
+    )
+    assert config_warnings(s) == [
+        "eks-calico-ebpf:publicAccessCidrs[1]: 192.0.2.0/28 is in 192.0.2.0/24, an RFC 5737"
+        " documentation range: no real client has this address; set the network you deploy from",
+        "eks-calico-ebpf:allowedClientCidrs[0]: 203.0.113.0/24 is in 203.0.113.0/24, an RFC 5737"
+        " documentation range: no real client has this address; set the networks your clients"
+        " connect from",
+        "eks-calico-ebpf:allowedClientCidrs[2]: 198.51.100.7/32 is in 198.51.100.0/24, an RFC"
+        " 5737 documentation range: no real client has this address; set the networks your"
+        " clients connect from",
+    ]
+    assert config_warnings(settings(publicAccessCidrs='["198.18.0.0/15"]')) == []
+
+
+@pytest.mark.parametrize("stack", ["dev", "bench"])
+def test_the_shipped_stacks_plan_but_warn_about_their_placeholder_addresses(stack):
+    from tests.conftest import planned
+
+    warnings = planned(stack).warnings
+    assert [w for w in warnings if "RFC 5737" in w] == DOC_WARNINGS
+    own = ['publicAccessCidrs=["198.18.0.1/32"]', 'allowedClientCidrs=["198.18.0.0/24"]']
+    assert not any("RFC 5737" in w for w in planned(stack, *own).warnings)

@@ -305,6 +305,7 @@ def test_accepted_edge_values_make_a_plan_with_them():
             **stack_config("dev"),
             f"{PREFIX}nodeGroups": json.dumps({"dev": group}),
             f"{PREFIX}allowedClientCidrs": '["10.1.0.0/16", "198.51.100.0/24"]',
+            f"{PREFIX}loadBalancerScheme": "internal",  # a private client network needs it
         },
     )
     lt = result.one("aws:ec2/launchTemplate:LaunchTemplate", "nodes-dev-lt").inputs

@@ -251,3 +251,118 @@ def test_inputs_map_onto_config_keys_and_keep_the_users_map_keys():
 def test_an_unknown_python_argument_is_refused_like_an_unknown_config_key():
     with pytest.raises(ConfigError, match=r"^eks-calico-ebpf:bogusKey: is not a config key"):
         settings_from_args({"region": "us-west-2", "bogus_key": 1}, "dev")
+
+
+@pytest.mark.parametrize("deployed", [False, True])
+def test_the_facades_reads_of_the_live_cluster_use_its_provider(monkeypatch, deployed):
+    import pulumi_aws as aws
+
+    from components.testing import mock_engine
+    from components.testing.diff import deployed_clusters, deployed_versions
+
+    before = planned("dev")
+    calls = []
+    original = mock_engine.AwsLikeMocks.call
+
+    def recording(self, args):
+        calls.append((args.token, args.provider))
+        return original(self, args)
+
+    monkeypatch.setattr(mock_engine.AwsLikeMocks, "call", recording)
+
+    def program():
+        explicit = aws.Provider("explicit", region="us-west-2")
+        EksCalicoCluster(
+            "dev",
+            settings_from_args_inputs(),
+            pulumi.ResourceOptions(providers=[explicit]),
+        )
+
+    run_program(
+        "dev",
+        {"aws:region": "us-west-2"},
+        program=program,
+        deployed=deployed_clusters(before) if deployed else None,
+        deployed_versions=deployed_versions(before) if deployed else None,
+    )
+    reads = [
+        "aws:eks/getClusters:getClusters",
+        "aws:eks/getCluster:getCluster"
+        if deployed
+        else "aws:index/getCallerIdentity:getCallerIdentity",
+    ]
+    seen = [(t, p) for t, p in calls if t in reads]
+    assert [t for t, _ in seen[:2]] == reads
+    for token, provider in seen:
+        assert "$pulumi:providers:aws::explicit::explicit-" in provider, token
+
+
+def settings_from_args_inputs():
+    """The dev stack's config as Python facade arguments."""
+    inputs = _dev_inputs()
+    return {
+        "region": inputs["region"],
+        "availability_zones": inputs["availabilityZones"],
+        "nat_gateways": inputs["natGateways"],
+        "public_access_cidrs": inputs["publicAccessCidrs"],
+        "node_groups": {
+            "dev": {
+                "instance_types": ["c5n.xlarge"],
+                "min_size": 2,
+                "desired_size": 2,
+                "max_size": 3,
+            }
+        },
+        "demo_app": True,
+        "allowed_client_cidrs": inputs["allowedClientCidrs"],
+    }
+
+
+@pytest.mark.parametrize(
+    ("tags", "fragment"),
+    [
+        ({"project": "mine"}, "would replace a tag the program sets on every resource"),
+        ({"stack": "prod"}, "would replace a tag the program sets on every resource"),
+        ({"cluster": "x"}, "would replace a tag the program sets on every resource"),
+        ({"aws:team": "x"}, "has a key with the prefix aws:, reserved by AWS"),
+        ({"AWS:team": "x"}, "has a key with the prefix aws:, reserved by AWS"),
+        ({"": "x"}, "has a key that is not 1-128 characters"),
+        ({"k" * 129: "x"}, "has a key that is not 1-128 characters"),
+        ({"team": "v" * 257}, "has a value that is not a string of 0-256 characters"),
+        ({"team": 1.0}, "has a value that is not a string of 0-256 characters"),
+        ({f"t{i}": "x" for i in range(44)}, "has more tags than fit AWS's 50 per resource"),
+    ],
+)
+def test_bad_tags_are_refused_in_one_line_before_anything_registers(tags, fragment):
+    def program():
+        with pytest.raises(ComponentInitError) as caught:
+            PROVIDER.construct("dev", TYPE, {**_dev_inputs(), "tags": tags}, None)
+        message = str(caught.value)
+        assert message.startswith(f"{NAMESPACE}:tags: {fragment}")
+        assert "; accepted: at most 43 string tags" in message
+        assert "\n" not in message
+        assert isinstance(caught.value.inner, ConfigError)
+
+    assert run_program("dev", {"aws:region": "us-west-2"}, program=program).resources == []
+
+
+def test_tags_within_the_limits_reach_the_resources_beside_the_base_tags():
+    from components.config import MAX_USER_TAGS
+
+    assert MAX_USER_TAGS == 43  # the facade's `tags` description says 43
+    tags = {f"t{i}": "v" * 256 for i in range(42)} | {"k" * 128: ""}
+    result = _construct({**_dev_inputs(), "tags": tags})
+    (cluster,) = result.by_type("eks:index:Cluster")
+    assert cluster.inputs["tags"] == {
+        "project": NAMESPACE,
+        "stack": "dev",
+        "cluster": "eks-calico-ebpf-dev",
+        **tags,
+    }
+    assert len(cluster.inputs["tags"]) + len(cluster.inputs["clusterTags"]) == 50
+
+
+def test_the_facade_warns_about_documentation_ranges_like_the_program(constructed):
+    from tests.test_config import DOC_WARNINGS
+
+    assert [w for w in constructed.warnings if "RFC 5737" in w] == DOC_WARNINGS

@@ -12,9 +12,10 @@ from pulumi.runtime.proto import alias_pb2, resource_pb2
 
 from components.config import DEPLOYED_TAGS, caller_principal, parse_settings
 from components.errors import ConfigError
-from components.testing.charts import expand_charts
+from components.testing.charts import expand_charts, rendered_from_chart
 from components.testing.diff import (
     deployed_clusters,
+    deployed_versions,
     destroy_order,
     diff,
     needs_transitively,
@@ -38,6 +39,8 @@ KUBE_PROXY = "kubernetes:apps/v1:DaemonSetPatch"
 ABSENT = ("kubeProxy=absent",)
 IN_TREE = ("loadBalancerController=in-tree",)
 IPTABLES = ("dataplane=iptables", "kubeProxy=enabled")
+PLAIN = ("calico=false", "kubeProxy=enabled")
+CALICO_COMPONENT = "eks-calico-ebpf:index:CalicoEbpf"
 
 
 def _egress(result):
@@ -210,6 +213,16 @@ def test_cluster_records_what_it_deployed_in_its_tags():
         DEPLOYED_TAGS["calicoVersion"]: "v3.31.7",
         DEPLOYED_TAGS["kubeProxy"]: "disabled",
         DEPLOYED_TAGS["creator"]: "arn:aws:iam::123456789012:role/deployer",
+        DEPLOYED_TAGS["dataplane"]: "bpf",
+    }
+
+
+def test_cluster_without_calico_records_no_calico_version():
+    tags = planned("dev", *PLAIN).one("eks:index:Cluster", "eks").inputs["clusterTags"]
+    assert tags == {
+        DEPLOYED_TAGS["kubeProxy"]: "enabled",
+        DEPLOYED_TAGS["creator"]: "arn:aws:iam::123456789012:role/deployer",
+        DEPLOYED_TAGS["dataplane"]: "none",
     }
 
 
@@ -220,7 +233,12 @@ def _change(before=(), after=(), stack="dev"):
     """(before, after, diff) as `plan_change` computes them, with the cached "before" plan."""
     old = planned(stack, *before)
     new = expand_charts(
-        run_program(stack, stack_config(stack, after), deployed=deployed_clusters(old))
+        run_program(
+            stack,
+            stack_config(stack, after),
+            deployed=deployed_clusters(old),
+            deployed_versions=deployed_versions(old),
+        )
     )
     return old, new, diff(old, new)
 
@@ -349,6 +367,46 @@ def test_allowed_transitions_patch_upgrade_and_kube_proxy_enabled_disabled_both_
         "calico-felix-takeover",
     ]
     assert _updates(change) == handover
+
+
+def test_calico_off_straight_from_ebpf_is_refused():
+    with pytest.raises(pulumi.RunError) as info:
+        _change(before=(), after=PLAIN)
+    assert str(info.value) == (
+        "eks-calico-ebpf:calico: cannot remove Calico straight from the deployed dataplane bpf"
+        " with kubeProxy disabled: Calico would be torn down before kube-proxy serves Services"
+        " again (got false); accepted: first one `pulumi up` with dataplane iptables and"
+        " kubeProxy enabled, then calico false"
+    )
+
+
+def test_calico_off_from_iptables_with_kube_proxy_deletes_every_calico_object():
+    before, _, change = _change(before=IPTABLES, after=PLAIN)
+    (component,) = before.by_type(CALICO_COMPONENT)
+    calico = {component.urn}
+    for r in sorted(before.resources, key=lambda r: r.urn.count("$")):
+        if r.parent in calico:
+            calico.add(r.urn)
+    assert len(calico) > 10  # the component, its own children and the operator chart's objects
+    # A chart that goes takes every object it rendered with it: all are listed as deletes.
+    rendered = rendered_from_chart(before)
+    assert {rendered[u].name for u in calico if u in rendered} == {"calico-operator"}
+    assert sorted(change.delete) == sorted(calico)
+    assert change.create == []
+    assert change.release == []
+    # and back: a cluster without Calico takes calico false again, and calico true
+    _change(before=PLAIN, after=PLAIN)
+    _, _, back = _change(before=PLAIN, after=())
+    assert set(back.create) >= {component.urn}
+
+
+def test_calico_off_after_calico_off_has_no_version_to_judge():
+    # Nothing recorded a version: a later Calico of any supported release is a first install.
+    _, after, _ = _change(before=PLAIN, after=("calicoVersion=v3.31.3",))
+    assert (
+        after.one("eks:index:Cluster", "eks").inputs["clusterTags"][DEPLOYED_TAGS["calicoVersion"]]
+        == "v3.31.3"
+    )
 
 
 def test_instance_type_change_updates_the_node_group_under_its_name_prefix():
@@ -492,3 +550,68 @@ def test_release_version_format_is_checked(release):
     raw = {"availabilityZones": '["us-west-2a", "us-west-2b"]', "deployInsideVpc": True}
     with pytest.raises(ConfigError, match=r"^eks-calico-ebpf:nodeGroups\.g\.releaseVersion: "):
         parse_settings({**raw, "nodeGroups": groups}, region="us-west-2", stack="t")
+
+
+# --------------------------------------------------------------------------- 9. the live cluster
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "message"),
+    [
+        (
+            (),
+            ("kubernetesVersion=1.34",),
+            "eks-calico-ebpf:kubernetesVersion: is older than the deployed 1.35; EKS cannot"
+            ' downgrade a cluster (got "1.34"); accepted: 1.35, or 1.36 (one minor version per'
+            " update)",
+        ),
+        (
+            ("kubernetesVersion=1.33",),
+            (),
+            "eks-calico-ebpf:kubernetesVersion: skips minor versions from the deployed 1.33; EKS"
+            ' upgrades one minor version at a time (got "1.35"); accepted: 1.33, or 1.34 (one'
+            " minor version per update)",
+        ),
+    ],
+)
+def test_kubernetes_downgrades_and_skipped_minors_are_refused(before, after, message):
+    with pytest.raises(pulumi.RunError) as info:
+        _change(before, after)
+    assert str(info.value) == message
+
+
+def test_kubernetes_one_minor_upgrade_updates_the_control_plane_and_nodes():
+    _, _, change = _change(before=("kubernetesVersion=1.34",))
+    assert change.create == change.delete == []
+    assert _updates(change)["eks"] == ("version",)
+    assert _updates(change)["nodes-dev"] == ("version",)
+
+
+def test_deployed_versions_are_the_clusters_version_inputs():
+    assert deployed_versions(planned("dev", "kubernetesVersion=1.33")) == {
+        "eks-calico-ebpf-dev": "1.33"
+    }
+
+
+@pytest.mark.parametrize(
+    "tags",
+    [
+        {"project": "eks-calico-ebpf", "stack": "prod"},
+        {"project": "someone-else", "stack": "dev"},
+        {},
+    ],
+)
+def test_a_cluster_of_another_stack_is_refused_before_anything_else(tags):
+    # The creator tag would make the admin check refuse; the owner check comes first.
+    record = {**tags, DEPLOYED_TAGS["creator"]: "arn:aws:iam::123456789012:role/PlatformAdmin"}
+    config = stack_config(
+        "dev", ['adminPrincipalArns=["arn:aws:iam::123456789012:role/PlatformAdmin"]']
+    )
+    with pytest.raises(pulumi.RunError) as info:
+        run_program("dev", config, deployed={"eks-calico-ebpf-dev": record})
+    message = str(info.value)
+    assert message.startswith(
+        "eks-calico-ebpf:clusterName: a cluster named eks-calico-ebpf-dev exists and belongs to"
+        " another stack"
+    )
+    assert "\n" not in message

@@ -4,7 +4,7 @@
 
 "Before" is the stack file plus the `--before` overrides: the deployment as it is. It is planned
 as a first deploy; "after" (the stack file plus `-c`) is then planned against the cluster
-"before" left behind (its name and tags, which the program reads back through
+"before" left behind (its name, tags and Kubernetes version, which the program reads back through
 `aws.eks.get_cluster`), so a transition the program refuses fails here exactly as it would in a
 real `pulumi up`. The two registration sets are compared by URN, as the engine does: a URN only
 after is a create, only before a delete (a release, when the resource was registered with
@@ -128,6 +128,16 @@ def deployed_clusters(result: PlanResult) -> dict[str, dict[str, str]]:
     return clusters
 
 
+def deployed_versions(result: PlanResult) -> dict[str, str]:
+    """The Kubernetes version of each EKS cluster a deploy of `result` leaves behind, as
+    `aws.eks.get_cluster` would return it (the cluster's `version` input)."""
+    return {
+        str(r.inputs.get("name") or r.name): str(r.inputs["version"])
+        for r in result.by_type(CLUSTER_TYPE)
+        if r.inputs.get("version")
+    }
+
+
 def plan_change(
     stack: str,
     before_config: Mapping[str, Any],
@@ -140,7 +150,14 @@ def plan_change(
     # Chart children included: a chart version or values change shows as the objects it changes.
     before = expand_charts(run_program(stack, before_config, program), charts_dir)
     after = expand_charts(
-        run_program(stack, after_config, program, deployed=deployed_clusters(before)), charts_dir
+        run_program(
+            stack,
+            after_config,
+            program,
+            deployed=deployed_clusters(before),
+            deployed_versions=deployed_versions(before),
+        ),
+        charts_dir,
     )
     return before, after, diff(before, after)
 

@@ -117,11 +117,16 @@ class AwsLikeMocks(pulumi_mocks.Mocks):
     """Outputs shaped like real AWS values, deterministic per (type, name)."""
 
     def __init__(
-        self, region: str, deployed: Mapping[str, Mapping[str, str]] | None = None
+        self,
+        region: str,
+        deployed: Mapping[str, Mapping[str, str]] | None = None,
+        versions: Mapping[str, str] | None = None,
     ) -> None:
         self.region = region
         self.deployed = dict(deployed or {})
         """EKS clusters that already exist in the region: name -> tags (`aws.eks.get_cluster`)."""
+        self.versions = dict(versions or {})
+        """Kubernetes version of each existing cluster, and of each cluster this run creates."""
         self.created: set[str] = set()
         """EKS clusters this run created (they answer `get_cluster` too)."""
 
@@ -135,6 +140,8 @@ class AwsLikeMocks(pulumi_mocks.Mocks):
         rid = f"{name}-{h[:8]}"
         if t == "eks:index:Cluster":
             self.created.add(str(inputs.get("name") or name))
+            if inputs.get("version"):
+                self.versions[str(inputs.get("name") or name)] = str(inputs["version"])
             outputs.update(self._cluster(inputs.get("name") or name))
         elif t.startswith("aws:ec2/"):
             prefix = {
@@ -265,6 +272,7 @@ class AwsLikeMocks(pulumi_mocks.Mocks):
                 "id": name,
                 "name": name,
                 "tags": dict(self.deployed.get(name, {})),
+                "version": self.versions.get(name),
                 "arn": self._arn("eks", f"cluster/{name}"),
                 "vpcConfig": {
                     "clusterSecurityGroupId": f"sg-{_digest('eks-cluster-sg', name)}",
@@ -396,18 +404,20 @@ def run_program(
     config: Mapping[str, Any],
     program: Callable[[], None] | str | os.PathLike[str] | None = None,
     deployed: Mapping[str, Mapping[str, str]] | None = None,
+    deployed_versions: Mapping[str, str] | None = None,
 ) -> PlanResult:
     """Run `program` for `stack` with `config` (full keys, `ns:key`).
 
     `program` is a function, or the path of a Pulumi program file (default: `PROGRAM`, the
     repo's `__main__.py`), run as `__main__` with its folder importable, as `pulumi up` runs it.
     `deployed` lists the EKS clusters that already exist (name -> tags), as a later `pulumi up`
-    would find them; empty means a first deploy.
+    would find them; empty means a first deploy. `deployed_versions`: their Kubernetes versions
+    (name -> version), as `aws.eks.get_cluster` reports them.
     Raises whatever the program raises (a `pulumi.RunError` for bad config) after every
     outstanding registration has finished.
     """
     region = str(config.get("aws:region", "us-west-2"))
-    mocks = AwsLikeMocks(region, deployed)
+    mocks = AwsLikeMocks(region, deployed, deployed_versions)
     monitor = RecordingMonitor(mocks)
     collector = _WarningCollector()
     logger = logging.getLogger(f"{PROJECT}.mock-engine")

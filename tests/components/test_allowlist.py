@@ -99,6 +99,8 @@ def test_an_accepted_list_admits_no_special_address_and_is_not_everything(cidrs)
         (["100.64.0.0/10"], {"public_endpoint": True}, 0, "carrier-grade NAT"),
         (["10.0.0.0/8"], {"vpc": VPC}, 0, "overlaps vpcCidr 10.0.0.0/16"),
         (["10.0.3.0/24"], {"vpc": VPC}, 0, "the cluster's own nodes and pods"),
+        # inside the VPC: that answer, not "private", is the one that says what is wrong
+        (["10.0.3.0/24"], {"vpc": VPC, "public_endpoint": True}, 0, "overlaps vpcCidr"),
     ],
 )
 def test_allowlist_problem(cidrs, kwargs, index, fragment):

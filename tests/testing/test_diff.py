@@ -22,11 +22,15 @@ def _children(result, chart_name):
 
 def test_removing_calico_on_bench_deletes_every_object_of_the_operator_chart(tmp_path, capsys):
     out = tmp_path / "diff.json"
-    argv = ["--stack", "bench", "--before", "", "-c", "calico=false", "-c", "kubeProxy=enabled"]
+    # From iptables with kube-proxy running: the one state calico false is accepted from.
+    argv = ["--stack", "bench", "--before", "dataplane=iptables", "--before", "kubeProxy=enabled"]
+    argv += ["-c", "calico=false", "-c", "kubeProxy=enabled"]
     assert main([*argv, "--diff-json", str(out)]) == 0
     stdout = capsys.readouterr().out
     change = json.loads(out.read_text())
-    operator = _children(planned("bench"), "calico-operator")
+    operator = _children(
+        planned("bench", "dataplane=iptables", "kubeProxy=enabled"), "calico-operator"
+    )
     # tigera-operator v3.31.7 carries the Calico CRDs: removing the chart deletes all 32.
     deleted = Counter(operator[u].type for u in change["delete"] if u in operator)
     assert sum(deleted.values()) == 38
@@ -35,7 +39,7 @@ def test_removing_calico_on_bench_deletes_every_object_of_the_operator_chart(tmp
     assert change["create"] == []
     assert change["release"] == []
     assert change["notCompared"] == []
-    assert len(change["delete"]) == 52  # 38 chart objects + 14 Calico resources of the program
+    assert len(change["delete"]) == 50  # 38 chart objects + 12 Calico resources of the program
     crd = next(
         u
         for u, r in operator.items()
@@ -43,7 +47,7 @@ def test_removing_calico_on_bench_deletes_every_object_of_the_operator_chart(tmp
     )
     assert f"- delete  {crd}\n" in stdout
     assert stdout.endswith(
-        "0 to create, 3 to update, 52 to delete, 0 to release\nwrote " + str(out) + "\n"
+        "0 to create, 2 to update, 50 to delete, 0 to release\nwrote " + str(out) + "\n"
     )
 
 
