@@ -44,7 +44,7 @@ class Composition:
     load_balancer_controller: LoadBalancerController | None
     demo: DemoApp | None
     demo_service: NlbService | None
-    flow_logs: VpcFlowLogs | None = None
+    flow_logs: VpcFlowLogs | None
 
 
 def node_availability_zones(settings: StackSettings) -> tuple[str, ...]:
