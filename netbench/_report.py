@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 
 from . import _results
 from ._matrix import CASES
-from ._stats import Change, pct_change, summary
+from ._stats import Change, mean_ci, pct_change, summary
 
 REPORT = "report.md"
 CHART = "cpu.png"
@@ -29,6 +29,9 @@ class Cell:
     total: float
     """Means over valid runs, vCPU."""
     sd: float
+    lo: float
+    hi: float
+    """Percentile bootstrap 95% interval of the mean total: the table's and the chart's."""
 
 
 def _label_order(documents: Sequence[Mapping[str, Any]]) -> list[str]:
@@ -43,7 +46,8 @@ def totals(
     documents: Sequence[Mapping[str, Any]], label: str, case: str, basis: str
 ) -> tuple[list[float], list[float]]:
     """(client, server) vCPU of the valid runs; basis 'gross' or 'net'."""
-    client, server = [], []
+    client: list[float] = []
+    server: list[float] = []
     for d in documents:
         if d["label"] != label:
             continue
@@ -54,12 +58,22 @@ def totals(
     return client, server
 
 
-def cell(documents: Sequence[Mapping[str, Any]], label: str, case: str, basis: str) -> Cell | None:
+def cell(
+    documents: Sequence[Mapping[str, Any]], label: str, case: str, basis: str, seed: int = 1
+) -> Cell | None:
     client, server = totals(documents, label, case, basis)
     if not client:
         return None
-    total = summary([c + s for c, s in zip(client, server, strict=True)])
-    return Cell(total.n, summary(client).mean, summary(server).mean, total.mean, total.sd)
+    values = [c + s for c, s in zip(client, server, strict=True)]
+    total = summary(values)
+    lo, hi = mean_ci(values, seed=seed)
+    return Cell(total.n, summary(client).mean, summary(server).mean, total.mean, total.sd, lo, hi)
+
+
+def _fmt_cell(c: Cell | None) -> str:
+    if c is None:
+        return "no valid run"
+    return f"{c.total:.2f} ({c.client:.2f} + {c.server:.2f}, n={c.n}) [{c.lo:.2f}, {c.hi:.2f}]"
 
 
 def change(
@@ -120,12 +134,7 @@ def markdown(
         for case in CASES:
             row = [case]
             for lab in labels:
-                c = cell(documents, lab, case, basis)
-                row.append(
-                    "no valid run"
-                    if c is None
-                    else f"{c.total:.2f} ({c.client:.2f} + {c.server:.2f}, n={c.n})"
-                )
+                row.append(_fmt_cell(cell(documents, lab, case, basis, seed)))
             for o in others:
                 row.append(
                     _fmt_change(
@@ -143,28 +152,33 @@ def markdown(
     lines += [
         "",
         "Percent change: (mean other - mean baseline) / mean baseline, 95% percentile bootstrap"
-        f" (seed {seed}); negative = less CPU than `{base}`. Cells: mean total (client + server)."
+        f" (seed {seed}); negative = less CPU than `{base}`. Cells: mean total (client + server),"
+        " then [95% percentile bootstrap interval of that mean], the interval the chart's error"
+        " bars show."
         " The totals include iperf3's own CPU, the same in every configuration.",
         "",
-        f"![client and server vCPU per case]({CHART})",
+        f"![client and server vCPU per case; error bar: 95% bootstrap CI of the mean]({CHART})",
         "",
     ]
     return "\n".join(lines)
 
 
-def chart(documents: Sequence[Mapping[str, Any]], basis: str = "gross") -> Figure:
-    """Grouped bars, one group per case, one stacked bar (client below server) per label."""
+def chart(documents: Sequence[Mapping[str, Any]], basis: str = "gross", seed: int = 1) -> Figure:
+    """Grouped bars, one group per case, one stacked bar (client below server) per label; the
+    error bar on the total is the table's 95% bootstrap interval of the mean."""
     labels = _label_order(documents)
     # The object API, no pyplot: no global figure state, PNG through Agg with no display.
     fig = Figure(figsize=(10, 5))
     ax = fig.subplots()
     width = 0.8 / len(labels)
     for j, lab in enumerate(labels):
-        cells = [cell(documents, lab, case, basis) for case in CASES]
+        cells = [cell(documents, lab, case, basis, seed) for case in CASES]
         xs = [i + j * width for i in range(len(CASES))]
         client = [c.client if c else 0.0 for c in cells]
         server = [c.server if c else 0.0 for c in cells]
-        sd = [c.sd if c else 0.0 for c in cells]
+        # Asymmetric: a bootstrap interval need not be centred on the mean.
+        below = [c.total - c.lo if c else 0.0 for c in cells]
+        above = [c.hi - c.total if c else 0.0 for c in cells]
         color = f"C{j}"  # one colour per configuration; the server part hatched
         ax.bar(xs, client, width, color=color, label=f"{lab} client")
         ax.bar(
@@ -176,12 +190,15 @@ def chart(documents: Sequence[Mapping[str, Any]], basis: str = "gross") -> Figur
             alpha=0.55,
             hatch="//",
             label=f"{lab} server",
-            yerr=sd,
+            yerr=[below, above],
             capsize=3,
         )
     ax.set_xticks([i + width * (len(labels) - 1) / 2 for i in range(len(CASES))], list(CASES))
-    ax.set_ylabel(f"vCPU ({basis}), mean of valid runs; error bar = sd of the total")
-    ax.set_title("CPU to drive the target rate: client + server node")
+    ax.set_ylabel(f"vCPU ({basis}), mean of valid runs")
+    ax.set_title(
+        "CPU to drive the target rate: client + server node\n"
+        f"error bar: 95% bootstrap CI of the mean total (seed {seed}), as in report.md"
+    )
     ax.legend(fontsize="small", ncols=2)
     fig.tight_layout()
     return fig
@@ -194,6 +211,6 @@ def write(
     out.mkdir(parents=True, exist_ok=True)
     (out / REPORT).write_text(markdown(documents, baseline, seed))
     _results.write_csv([row for d in documents for row in _results.csv_rows(d)], out / "runs.csv")
-    fig = chart(documents)
+    fig = chart(documents, seed=seed)
     fig.savefig(out / CHART, dpi=100, metadata={"Software": None})
     return [out / REPORT, out / "runs.csv", out / CHART]

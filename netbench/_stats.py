@@ -77,6 +77,25 @@ def pct_change(
     )
 
 
+def mean_ci(
+    values: Sequence[float],
+    *,
+    seed: int,
+    resamples: int = BOOTSTRAP_RESAMPLES,
+    level: float = 0.95,
+) -> tuple[float, float]:
+    """Percentile bootstrap interval of the mean: the same method as pct_change, so the chart's
+    error bars and the report's intervals are one kind of interval."""
+    if not values:
+        raise ValueError("no values")
+    rng = random.Random(seed)
+    n = len(values)
+    # sum/n, not statistics.fmean: the same mean, several times faster over 10 000 resamples.
+    draws = sorted(sum(rng.choices(values, k=n)) / n for _ in range(resamples))
+    tail = (1.0 - level) / 2.0
+    return percentile(draws, tail), percentile(draws, 1.0 - tail)
+
+
 def steady_window(duration_s: int, omit_s: int, margin_s: int) -> tuple[int, int]:
     """(offset, length) of the CPU window inside an iperf3 run of omit + duration seconds: past
     the omitted warm-up plus a margin, ending a margin before the end (the note's A = O + 2,

@@ -5,6 +5,7 @@ code run against loopback on a development machine. Its numbers are real measure
 machine, not of any cluster; every results file says so in its `fixture` field.
 """
 
+import copy
 import csv
 import json
 import statistics
@@ -16,6 +17,7 @@ import pytest
 
 from netbench import _report, _results
 from netbench._matrix import CASES
+from netbench._stats import mean_ci
 from tests.conftest import ROOT
 
 RECORDED = Path(__file__).parent / "fixtures" / "recorded"
@@ -143,3 +145,41 @@ def test_dry_run_refuses_a_stream_over_the_per_flow_limit(capsys):
 
     assert main(["bench", "--dry-run", "--streams", "1"]) == 2
     assert "per-flow limit" in capsys.readouterr().out
+
+
+def _repeat(doc, run_id, scale):
+    """Another run of the same label: a new run id, every CPU figure scaled by `scale`."""
+    again = copy.deepcopy(doc)
+    again["run_id"] = run_id
+    for r in again["runs"]:
+        for role in ("client", "server"):
+            for basis in ("gross_vcpu", "net_vcpu"):
+                r["cpu"][role][basis] *= scale
+    return again
+
+
+def test_chart_error_bars_are_the_tables_bootstrap_interval_not_the_sd():
+    # A second bpf run at 1.5x: the pooled bpf runs spread, so an sd bar would differ visibly.
+    docs = [*_docs(), _repeat(_docs()[2], "20991231T000000Z", 1.5)]
+    fig = _report.chart(docs, seed=3)
+    (ax,) = fig.axes
+    assert "95% bootstrap CI of the mean total (seed 3)" in ax.get_title()
+    bars = [c for c in ax.containers if getattr(c, "errorbar", None) is not None]
+    assert len(bars) == len(LABELS)  # one error-barred (server, top) bar set per label
+    md = _report.markdown(docs, seed=3)
+    for label, bar in zip(LABELS, bars, strict=True):
+        (segments,) = [lc.get_segments() for lc in bar.errorbar.lines[2]]
+        for case, seg in zip(CASES, segments, strict=True):
+            values = [
+                r["cpu"]["client"]["gross_vcpu"] + r["cpu"]["server"]["gross_vcpu"]
+                for doc in docs
+                if doc["label"] == label
+                for r in doc["runs"]
+                if r["case"] == case and r["valid"]
+            ]
+            if label == "bpf":
+                assert seg[1][1] - seg[0][1] != pytest.approx(2 * statistics.stdev(values))
+            lo, hi = mean_ci(values, seed=3)
+            assert [y for _, y in seg] == pytest.approx([lo, hi])
+            # ...and the table prints the same interval in that label's cell.
+            assert f"n={len(values)}) [{lo:.2f}, {hi:.2f}]" in md

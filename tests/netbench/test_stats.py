@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from netbench._stats import pct_change, percentile, steady_window, summary
+from netbench._stats import mean_ci, pct_change, percentile, steady_window, summary
 
 positive = st.floats(min_value=0.1, max_value=100.0, allow_nan=False)
 groups = st.lists(positive, min_size=1, max_size=8)
@@ -78,3 +78,15 @@ def test_window_stays_inside_the_measured_part(duration, omit, margin):
     assert offset >= omit + margin  # past the warm-up
     assert offset + length <= omit + duration - margin  # ends before iperf3 stops
     assert length >= 1
+
+
+def test_mean_ci_is_the_percentile_bootstrap_of_the_mean():
+    # Two values: a resampled mean is 0, 5 or 10 with chances 1/4, 1/2, 1/4, so the 2.5th and
+    # 97.5th percentiles of 10 000 draws are the extremes.
+    assert mean_ci([0.0, 10.0], seed=1) == (0.0, 10.0)
+    assert mean_ci([3.0, 3.0, 3.0], seed=7) == (3.0, 3.0)
+    lo, hi = mean_ci([1.0, 2.0, 3.0, 4.0, 5.0], seed=1)
+    assert 1.0 < lo < 3.0 < hi < 5.0
+    assert mean_ci([1.0, 2.0, 3.0, 4.0, 5.0], seed=1) == (lo, hi)  # seeded: reproducible
+    with pytest.raises(ValueError, match="no values"):
+        mean_ci([], seed=1)
