@@ -133,8 +133,8 @@ def change(
 ) -> Change | None:
     a = [c + s for c, s in zip(*totals(documents, base, case, basis), strict=True)]
     b = [c + s for c, s in zip(*totals(documents, other, case, basis), strict=True)]
-    if not a or not b or sum(a) <= 0:
-        return None
+    if not a or not b or min(a) <= 0:
+        return None  # no run, or a baseline run at or below 0 vCPU: no percentage (pct_change)
     return pct_change(a, b, seed=seed)
 
 
@@ -176,7 +176,7 @@ def drift(documents: Sequence[Mapping[str, Any]], seed: int = 1) -> list[str]:
                 ]
                 for later in values[1:]:
                     first = values[0]
-                    ok = first and later and statistics.fmean(first) > 0
+                    ok = first and later and min(first) > 0
                     row.append(_fmt_change(pct_change(first, later, seed=seed) if ok else None))
                 lines.append("| " + " | ".join(row) + " |")
     return lines
@@ -244,7 +244,9 @@ def markdown(
         "Percent change: (mean other - mean baseline) / mean baseline, 95% percentile bootstrap"
         f" (seed {seed}); negative = less CPU than `{base}`. Cells: mean total (client + server),"
         " then [95% percentile bootstrap interval of that mean], the interval the chart's error"
-        " bars show. Drift: a later run of a label against its first run, the same way."
+        " bars show. Drift: a later run of a label against its first run, the same way. n/a: no"
+        " valid run, or a baseline run at or below 0 vCPU (possible net of idle), where a"
+        " percentage means nothing."
         " The totals include iperf3's own CPU, the same in every configuration.",
         "",
         f"![client and server vCPU per case; error bar: 95% bootstrap CI of the mean]({CHART})",

@@ -62,6 +62,10 @@ def pct_change(
     base = statistics.fmean(a)
     if base <= 0:
         raise ValueError("the baseline mean must be positive")
+    if min(a) <= 0:
+        # A resample made of such values has a mean of 0 or below: no percentage exists for it
+        # (idle-subtracted figures near zero on a quiet machine do this).
+        raise ValueError("every baseline value must be positive for a bootstrap percentage")
     rng = random.Random(seed)
     draws = []
     for _ in range(resamples):

@@ -242,3 +242,21 @@ def test_runs_of_one_label_that_measured_different_things_are_refused(tmp_path, 
     newer["nodes"]["server"]["os_image"] = "Bottlerocket OS 1.40.0 (aws-k8s-1.33)"
     with pytest.raises(ValueError, match=r"kernel .* vs .* / 6\.12\.1'; OS image"):
         _report.markdown([bpf, newer])
+
+
+def test_a_baseline_run_at_zero_gives_n_a_not_a_crash():
+    plain, _, bpf = _docs()
+    plain = copy.deepcopy(plain)
+    case = plain["runs"][0]["case"]
+    for role in ("client", "server"):
+        plain["runs"][0]["cpu"][role]["gross_vcpu"] = 0.0
+    assert (
+        _report.change([plain, bpf], base="plain", other="bpf", case=case, basis="gross", seed=1)
+        is None
+    )
+    row = next(
+        line
+        for line in _report.markdown([plain, bpf]).splitlines()
+        if line.startswith(f"| {case} |")
+    )
+    assert row.endswith("| n/a |")

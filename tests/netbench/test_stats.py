@@ -90,3 +90,11 @@ def test_mean_ci_is_the_percentile_bootstrap_of_the_mean():
     assert mean_ci([1.0, 2.0, 3.0, 4.0, 5.0], seed=1) == (lo, hi)  # seeded: reproducible
     with pytest.raises(ValueError, match="no values"):
         mean_ci([], seed=1)
+
+
+def test_no_bootstrap_percentage_against_a_baseline_that_reaches_zero():
+    # Positive mean, but a resample of [0, 1] can be all zeros: its percentage would divide by 0.
+    with pytest.raises(ValueError, match="every baseline value must be positive"):
+        pct_change([0.0, 1.0], [1.0], seed=1)
+    with pytest.raises(ValueError, match="every baseline value must be positive"):
+        pct_change([-0.01, 0.5], [1.0], seed=1)  # idle-subtracted figures can dip below 0
