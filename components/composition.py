@@ -275,6 +275,7 @@ def exports(settings: StackSettings, built: Composition) -> dict[str, Any]:
         outputs["demoUrl"] = built.demo_service.url.apply(lambda url: url.rstrip("/") + "/clientip")
     outputs.update(
         vpcId=built.vpc.vpc_id,
+        vpcCidr=str(settings.vpc_cidr),  # netbench verify: an address inside it was SNATed
         privateSubnetIds=built.vpc.private_subnet_ids,
         publicSubnetIds=built.vpc.public_subnet_ids,
         clusterName=settings.cluster_name,

@@ -214,6 +214,8 @@ class EksCalicoCluster(pulumi.ComponentResource):
 
     vpc_id: pulumi.Output[str]
     """ID of the VPC."""
+    vpc_cidr: pulumi.Output[str]
+    """IPv4 CIDR of the VPC."""
     private_subnet_ids: pulumi.Output[list[str]]
     """Private subnet IDs (the nodes' subnets), in AZ order."""
     public_subnet_ids: pulumi.Output[list[str]]

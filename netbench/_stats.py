@@ -62,6 +62,10 @@ def pct_change(
     base = statistics.fmean(a)
     if base <= 0:
         raise ValueError("the baseline mean must be positive")
+    if min(a) <= 0:
+        # A resample made of such values has a mean of 0 or below: no percentage exists for it
+        # (idle-subtracted figures near zero on a quiet machine do this).
+        raise ValueError("every baseline value must be positive for a bootstrap percentage")
     rng = random.Random(seed)
     draws = []
     for _ in range(resamples):
@@ -75,6 +79,25 @@ def pct_change(
         lo=percentile(draws, tail),
         hi=percentile(draws, 1.0 - tail),
     )
+
+
+def mean_ci(
+    values: Sequence[float],
+    *,
+    seed: int,
+    resamples: int = BOOTSTRAP_RESAMPLES,
+    level: float = 0.95,
+) -> tuple[float, float]:
+    """Percentile bootstrap interval of the mean: the same method as pct_change, so the chart's
+    error bars and the report's intervals are one kind of interval."""
+    if not values:
+        raise ValueError("no values")
+    rng = random.Random(seed)
+    n = len(values)
+    # sum/n, not statistics.fmean: the same mean, several times faster over 10 000 resamples.
+    draws = sorted(sum(rng.choices(values, k=n)) / n for _ in range(resamples))
+    tail = (1.0 - level) / 2.0
+    return percentile(draws, tail), percentile(draws, 1.0 - tail)
 
 
 def steady_window(duration_s: int, omit_s: int, margin_s: int) -> tuple[int, int]:

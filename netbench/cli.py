@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shlex
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import yaml
 
-from components import defaults
 from components.options import KubeProxyMode
 
 from . import _manifests, _procstat, _report, _results, bench, verify
@@ -61,16 +62,21 @@ def _parser() -> argparse.ArgumentParser:
         "verify", parents=[cluster], help="check the live cluster against the project's promises"
     )
     v.add_argument(
+        "--outputs",
+        type=Path,
+        help="`pulumi stack output --json` of the stack: kubeProxy, calicoDataplane, vpcCidr,"
+        " demoUrl (each flag below overrides its key)",
+    )
+    v.add_argument(
         "--kube-proxy",
         choices=[m.value for m in KubeProxyMode],
-        default=defaults.KUBE_PROXY.value,
-        help="the stack's kubeProxy",
+        help="the stack's kubeProxy (default: --outputs, else the kube-proxy DaemonSet)",
     )
-    v.add_argument("--calico-version", default=defaults.CALICO_VERSION)
-    url = v.add_mutually_exclusive_group(required=True)
-    url.add_argument("--demo-url", help="pulumi stack output demoUrl")
+    v.add_argument("--calico-version", help="default: the Installation's status.calicoVersion")
+    url = v.add_mutually_exclusive_group()
+    url.add_argument("--demo-url", help="pulumi stack output demoUrl (default: --outputs)")
     url.add_argument("--skip-client-ip", action="store_true")
-    v.add_argument("--vpc-cidr", default=defaults.VPC_CIDR, help="the stack's vpcCidr")
+    v.add_argument("--vpc-cidr", help="the stack's vpcCidr (default: --outputs)")
     return p
 
 
@@ -124,6 +130,35 @@ def dry_run(params: Params, image: str, out: Callable[[str], object] = print) ->
     return 0
 
 
+def _outputs(path: Path | None) -> dict[str, Any]:
+    """The stack outputs file, or {} without one."""
+    if path is None:
+        return {}
+    loaded = json.loads(path.read_text())
+    if not isinstance(loaded, dict):
+        raise ValueError("not a JSON object (expected `pulumi stack output --json`)")
+    if loaded.get("kubeProxy") not in (None, *(m.value for m in KubeProxyMode)):
+        raise ValueError(f"kubeProxy {loaded['kubeProxy']!r} is not a kube-proxy mode")
+    return loaded
+
+
+def _verify_inputs(a: argparse.Namespace) -> dict[str, Any] | None:
+    """The stack outputs (or {}), or None after a one-line error."""
+    try:
+        outputs = _outputs(a.outputs)
+    except (OSError, ValueError) as exc:
+        print(f"error: --outputs {a.outputs}: {exc}", file=sys.stderr)
+        return None
+    if not (a.demo_url or outputs.get("demoUrl") or a.skip_client_ip):
+        print(
+            "error: give --demo-url, --outputs with demoUrl (a stack with demoApp), or"
+            " --skip-client-ip",
+            file=sys.stderr,
+        )
+        return None
+    return outputs
+
+
 def _report_command(a: argparse.Namespace) -> int:
     try:
         written = _report.write(a.dirs, a.out, a.baseline, a.seed)
@@ -165,17 +200,27 @@ def main(
         return dry_run(_params(a), a.image)
     if a.command == "report":
         return _report_command(a)
+    outputs: dict[str, Any] = {}
+    if a.command == "verify":
+        found = _verify_inputs(a)
+        if found is None:
+            return 2
+        outputs = found
     try:
         ops = (cluster or Kr8sCluster)(a.kubeconfig)
     except Exception as exc:  # kr8s raises transport, auth and config errors of many types
         print(f"error: cannot reach the cluster ({a.kubeconfig}): {exc}", file=sys.stderr)
         return 2
     if a.command == "verify":
-        return verify.run(
+        want = verify.expected(
             ops,
-            kube_proxy=KubeProxyMode(a.kube_proxy),
+            kube_proxy=a.kube_proxy,
             calico_version=a.calico_version,
-            demo_url=a.demo_url,
             vpc_cidr=a.vpc_cidr,
+            outputs=outputs,
+        )
+        demo_url = None if a.skip_client_ip else a.demo_url or outputs.get("demoUrl")
+        return verify.run(
+            ops, want=want, demo_url=demo_url, note=lambda line: print(line, file=sys.stderr)
         )
     return _bench_command(a, ops)

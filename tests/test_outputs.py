@@ -7,6 +7,7 @@ from tests.conftest import planned
 
 EXPECTED = {
     "vpcId",
+    "vpcCidr",
     "privateSubnetIds",
     "publicSubnetIds",
     "clusterName",
@@ -62,3 +63,10 @@ def test_node_role_arns_by_group_name():
     bench = planned("bench").outputs
     assert list(bench["nodeRoleArns"]) == ["bench"]
     assert bench["nodeGroupNamePrefixes"] == ["bench-"]
+
+
+def test_vpc_cidr_is_the_vpcs_block():
+    # netbench verify reads it: a client address inside it means the NLB path was SNATed.
+    result = planned("dev", "vpcCidr=10.42.0.0/16")
+    (vpc,) = [r for r in result.resources if r.type == "aws:ec2/vpc:Vpc"]
+    assert result.outputs["vpcCidr"] == vpc.inputs["cidrBlock"] == "10.42.0.0/16"

@@ -7,9 +7,15 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from components.calico._manifests import KUBE_PROXY_PARK_SELECTOR
 from netbench.cluster import ExecResult
 
 FIXTURES = Path(__file__).parent / "fixtures"
+# The kube-proxy DaemonSet as the project leaves it with kubeProxy disabled: parked on no node.
+PARKED_KUBE_PROXY = {
+    "spec": {"template": {"spec": {"nodeSelector": dict(KUBE_PROXY_PARK_SELECTOR)}}},
+    "status": {"desiredNumberScheduled": 0, "numberReady": 0},
+}
 
 
 def node(name: str, zone: str = "us-west-2a", ready: bool = True, taints=()) -> dict[str, Any]:
@@ -80,6 +86,7 @@ class FakeCluster:
         installation: dict[str, Any] | None = None,
         felix: dict[str, Any] | None = None,
         kube_proxy_pods: Sequence[str] = (),
+        kube_proxy_daemonset: dict[str, Any] | None = PARKED_KUBE_PROXY,
         iperf: Callable[[list[str]], dict[str, Any]] | None = None,
         busy: int = 250,
         idle_busy: int = 50,
@@ -90,6 +97,7 @@ class FakeCluster:
         self.installation = installation
         self.felix = felix
         self.kube_proxy_pods = list(kube_proxy_pods)
+        self.kube_proxy_daemonset = kube_proxy_daemonset
         self.iperf = iperf or (lambda argv: iperf_doc("UDP" if "-u" in argv else "TCP", 10e9))
         self.busy, self.idle_busy, self.version = busy, idle_busy, version
         self.fail_on = fail_on or (lambda op, args: None)
@@ -120,7 +128,7 @@ class FakeCluster:
         if kind == "services":
             return {"spec": {"clusterIP": "172.20.7.7"}}
         if kind == "daemonsets":
-            return {"status": {"desiredNumberScheduled": 0, "numberReady": 0}}
+            return self.kube_proxy_daemonset
         return None
 
     def create(self, obj):

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from netbench._stats import pct_change, percentile, steady_window, summary
+from netbench._stats import mean_ci, pct_change, percentile, steady_window, summary
 
 positive = st.floats(min_value=0.1, max_value=100.0, allow_nan=False)
 groups = st.lists(positive, min_size=1, max_size=8)
@@ -78,3 +78,23 @@ def test_window_stays_inside_the_measured_part(duration, omit, margin):
     assert offset >= omit + margin  # past the warm-up
     assert offset + length <= omit + duration - margin  # ends before iperf3 stops
     assert length >= 1
+
+
+def test_mean_ci_is_the_percentile_bootstrap_of_the_mean():
+    # Two values: a resampled mean is 0, 5 or 10 with chances 1/4, 1/2, 1/4, so the 2.5th and
+    # 97.5th percentiles of 10 000 draws are the extremes.
+    assert mean_ci([0.0, 10.0], seed=1) == (0.0, 10.0)
+    assert mean_ci([3.0, 3.0, 3.0], seed=7) == (3.0, 3.0)
+    lo, hi = mean_ci([1.0, 2.0, 3.0, 4.0, 5.0], seed=1)
+    assert 1.0 < lo < 3.0 < hi < 5.0
+    assert mean_ci([1.0, 2.0, 3.0, 4.0, 5.0], seed=1) == (lo, hi)  # seeded: reproducible
+    with pytest.raises(ValueError, match="no values"):
+        mean_ci([], seed=1)
+
+
+def test_no_bootstrap_percentage_against_a_baseline_that_reaches_zero():
+    # Positive mean, but a resample of [0, 1] can be all zeros: its percentage would divide by 0.
+    with pytest.raises(ValueError, match="every baseline value must be positive"):
+        pct_change([0.0, 1.0], [1.0], seed=1)
+    with pytest.raises(ValueError, match="every baseline value must be positive"):
+        pct_change([-0.01, 0.5], [1.0], seed=1)  # idle-subtracted figures can dip below 0
