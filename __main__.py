@@ -38,6 +38,8 @@ def read_settings() -> StackSettings:
 
 
 def record_of(settings: StackSettings) -> dict[str, str]:
+    """What this run records on the cluster; a change the live cluster cannot take stops here,
+    in one line, before any resource changes."""
     try:
         return cluster_record(settings)
     except ConfigError as exc:
