@@ -227,33 +227,14 @@ def test_chart_pinned_with_values_and_waits_for_permissions():
         "namespace": "kube-system",
         "repositoryOpts": {"repo": "https://aws.github.io/eks-charts"},
     }
-    assert chart.inputs["values"] == {
-        "clusterName": "perf",
-        "region": "us-west-2",
-        "vpcId": "vpc-0123456789abcdef0",
-        "replicaCount": 2,
-        "serviceAccount": {
-            "create": True,
-            "name": "aws-load-balancer-controller",
-            "annotations": {"eks.amazonaws.com/role-arn": role_arn},
-        },
-        "podDisruptionBudget": {"maxUnavailable": 1},
-        "hostNetwork": False,
-        "enableServiceMutatorWebhook": False,
-        "defaultTags": TAGS,
-        "keepTLSSecret": True,
-        "resources": {
-            "requests": {"cpu": "100m", "memory": "200Mi"},
-            "limits": {"cpu": "200m", "memory": "500Mi"},
-        },
-        "podSecurityContext": {"fsGroup": 65534, "seccompProfile": {"type": "RuntimeDefault"}},
-        "securityContext": {
-            "capabilities": {"drop": ["ALL"]},
-            "readOnlyRootFilesystem": True,
-            "runAsNonRoot": True,
-            "allowPrivilegeEscalation": False,
-        },
-    }
+    # Exactly the pure renderer's values for this cluster (test_chart_values_pure pins them).
+    assert chart.inputs["values"] == chart_values(
+        cluster_name="perf",
+        region="us-west-2",
+        vpc_id="vpc-0123456789abcdef0",
+        role_arn=role_arn,
+        tags=TAGS,
+    )
     attachment = result.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "lbc-role-policy")
     assert attachment.urn in chart.dependencies
 
