@@ -46,7 +46,8 @@ KEYS: dict[str, str] = {
     "natGateways": "onePerAz or single",
     "kubernetesVersion": "EKS Kubernetes minor version",
     "serviceCidr": "Kubernetes Service CIDR (creation-time)",
-    "publicAccessCidrs": "CIDRs allowed to reach the public API endpoint; empty = private only",
+    "publicAccessCidrs": "CIDRs allowed to reach the public API endpoint; empty = private only"
+    " (needs deployInsideVpc)",
     "adminPrincipalArns": "IAM role/user ARNs given cluster-admin via access entries",
     "logRetentionDays": "retention of the control-plane log group",
     "nodeGroups": "node group name -> settings",

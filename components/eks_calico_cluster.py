@@ -115,7 +115,8 @@ class EksCalicoClusterArgs(TypedDict, total=False):
     service_cidr: str
     """Kubernetes Service CIDR (creation-time); default 172.20.0.0/16."""
     public_access_cidrs: list[str]
-    """CIDRs allowed to reach the public API endpoint; empty (default) = private only."""
+    """CIDRs allowed to reach the public API endpoint; empty (default) = private only, accepted
+    only with deployInsideVpc."""
     deploy_inside_vpc: bool
     """Pulumi runs inside the VPC (allows an empty publicAccessCidrs); default false."""
     node_ssm_access: bool
@@ -237,7 +238,7 @@ class EksCalicoCluster(pulumi.ComponentResource):
     node_role_arns: pulumi.Output[dict[str, str]]
     """Node IAM role ARN per node group name."""
     calico_dataplane: pulumi.Output[str]
-    """Calico dataplane in use: bpf or iptables."""
+    """Calico dataplane in use: bpf or iptables; none with calico false."""
     kube_proxy: pulumi.Output[str]
     """kube-proxy mode: disabled, absent or enabled."""
     demo_nlb_hostname: pulumi.Output[str] | None
